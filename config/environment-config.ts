@@ -1,0 +1,154 @@
+import type { CertificateFormat } from '../constructs/client-certificate';
+import type { PrincipalType } from '../constructs/principal';
+
+/**
+ * One environment: everything that differs between dev, test and prod, as plain data. Each file in
+ * environments/ exports one of these; `loadEnvironments` validates them all before anything is built.
+ *
+ * Azure names follow the Cloud Adoption Framework abbreviations: rg-, kv-, apim-, id-.
+ */
+export interface EnvironmentConfig {
+  /** The stack's name: `cdktf.out/stacks/<name>`, `npm run synth -- <name>`. Lowercase letters, digits, hyphens. */
+  readonly name: string;
+  /**
+   * The subscription to deploy into.
+   * @default - ARM_SUBSCRIPTION_ID, or the `az login` default subscription
+   */
+  readonly subscriptionId?: string;
+  /**
+   * The Entra ID tenant of the Key Vault.
+   * @default - the tenant of the credentials Terraform runs with
+   */
+  readonly tenantId?: string;
+  /** Azure region, e.g. "westeurope". */
+  readonly location: string;
+  readonly resourceGroup: ResourceGroupConfig;
+  readonly keyVault: KeyVaultConfig;
+  readonly apiManagement: ApiManagementConfig;
+  /**
+   * Who applies this stack and so imports the certificates: each gets Key Vault Certificates Officer
+   * on the vault. List the pipeline's service principal and, for personal environments, people.
+   */
+  readonly deployers: readonly DeployerConfig[];
+  /**
+   * Also grant whoever runs Terraform (azurerm_client_config). Handy for a personal environment; leave
+   * it off where a pipeline and people both apply, or the assignment flips between them.
+   * @default false
+   */
+  readonly grantCurrentCaller?: boolean;
+  /**
+   * How long to wait for a new role assignment to take effect before using it ("120s", "3m").
+   * @default "120s"
+   */
+  readonly rbacPropagationWait?: string;
+  readonly certificates: readonly CertificateConfig[];
+  /** @default - none */
+  readonly tags?: Readonly<Record<string, string>>;
+  /**
+   * Remote state in an Azure Storage account (Entra ID auth, no access keys, blob lease locking).
+   * @default - local state (terraform.<name>.tfstate), or whatever `terraform init -backend-config` supplies
+   */
+  readonly state?: RemoteStateConfig;
+}
+
+export interface ResourceGroupConfig {
+  readonly name: string;
+  /** @default false: the group is created by this stack */
+  readonly existing?: boolean;
+}
+
+export interface KeyVaultConfig {
+  /** Globally unique, 3-24 characters: "kv-<workload>-<env>". */
+  readonly name: string;
+  /** @default false: the vault is created by this stack, with secure defaults */
+  readonly existing?: boolean;
+  /** @default - the environment's resource group */
+  readonly resourceGroupName?: string;
+  /** @default "standard" */
+  readonly skuName?: 'standard' | 'premium';
+  /** @default true */
+  readonly purgeProtectionEnabled?: boolean;
+  /** @default 90 */
+  readonly softDeleteRetentionDays?: number;
+  /** @default true */
+  readonly publicNetworkAccessEnabled?: boolean;
+  /** @default { defaultAction: "Deny", bypass: "AzureServices" } */
+  readonly networkAcls?: {
+    readonly defaultAction: 'Allow' | 'Deny';
+    /** Public IPv4 addresses or CIDR ranges of whoever imports the certificates. */
+    readonly ipRules?: readonly string[];
+    readonly bypass?: 'AzureServices' | 'None';
+  };
+}
+
+export interface ApiManagementConfig {
+  /** Globally unique, 1-50 characters: "apim-<workload>-<env>". */
+  readonly name: string;
+  /** @default false: the instance is created by this stack */
+  readonly existing?: boolean;
+  /** @default - the environment's resource group */
+  readonly resourceGroupName?: string;
+  /** Required when the instance is created here. */
+  readonly publisherName?: string;
+  /** Required when the instance is created here. */
+  readonly publisherEmail?: string;
+  /** @default "Developer_1" */
+  readonly skuName?: string;
+  /**
+   * The identity APIM reads Key Vault with.
+   * @default { type: "SystemAssigned" }
+   */
+  readonly identity?: ApiManagementIdentityConfig;
+}
+
+export type ApiManagementIdentityConfig =
+  | { readonly type: 'SystemAssigned' }
+  | {
+      readonly type: 'UserAssigned';
+      /** "id-<workload>-<env>" */
+      readonly name: string;
+      /** @default false: the identity is created by this stack */
+      readonly existing?: boolean;
+      /** @default - the environment's resource group */
+      readonly resourceGroupName?: string;
+    };
+
+export interface DeployerConfig {
+  /** The principal's object id (for a service principal: the enterprise application's object id). */
+  readonly objectId: string;
+  readonly type: PrincipalType;
+  /** Who this is, for people reading the role assignment: "pipeline ado-prod", "jane@contoso.com". */
+  readonly description?: string;
+}
+
+export interface CertificateConfig {
+  /** Name in Key Vault and APIM: letters, digits, hyphens, starting with a letter. */
+  readonly name: string;
+  /** @default "pfx" */
+  readonly format?: CertificateFormat;
+  /** @default { keyType: "RSA", keySize: 2048 } */
+  readonly key?:
+    | { readonly keyType: 'RSA'; readonly keySize?: 2048 | 3072 | 4096 }
+    | { readonly keyType: 'EC'; readonly curve: 'P-256' | 'P-384' | 'P-521' | 'P-256K' };
+  /** @default - no backend */
+  readonly backend?: {
+    /** @default - the certificate's name */
+    readonly name?: string;
+    readonly url: string;
+    /** @default true */
+    readonly validateCertificateChain?: boolean;
+    /** @default true */
+    readonly validateCertificateName?: boolean;
+  };
+  /** Make this API present the certificate (replaces the API's policy). @default - no policy */
+  readonly apiPolicy?: { readonly apiName: string };
+}
+
+export interface RemoteStateConfig {
+  readonly resourceGroupName: string;
+  readonly storageAccountName: string;
+  /** @default "tfstate" */
+  readonly containerName?: string;
+  /** @default "<environment name>.tfstate" */
+  readonly key?: string;
+}

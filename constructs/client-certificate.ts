@@ -1,0 +1,234 @@
+import { ApiManagementApiPolicy } from '@cdktf/provider-azurerm/lib/api-management-api-policy';
+import { ApiManagementBackend } from '@cdktf/provider-azurerm/lib/api-management-backend';
+// jsii renames the class: its natural name collides with the config interface of the same file.
+import { ApiManagementCertificateA as ApiManagementCertificate } from '@cdktf/provider-azurerm/lib/api-management-certificate';
+import { KeyVaultCertificate } from '@cdktf/provider-azurerm/lib/key-vault-certificate';
+import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
+import { Fn, ITerraformDependable, TerraformOutput, TerraformVariable } from 'cdktf';
+import { Construct } from 'constructs';
+import { IApiManagement } from './api-management';
+import { IKeyVault } from './key-vault';
+import { RbacPropagationWait } from './rbac-propagation-wait';
+import { ConfigurationError } from './configuration-error';
+import { validateAzureName, validateValue } from './validate-props';
+import { ValueRules } from './value-rules';
+
+export type CertificateFormat = 'pfx' | 'pem';
+
+/** What Key Vault accepts for an imported certificate's key. */
+export type CertificateKey =
+  | { readonly keyType: 'RSA'; readonly keySize?: 2048 | 3072 | 4096 }
+  | { readonly keyType: 'EC'; readonly curve: 'P-256' | 'P-384' | 'P-521' | 'P-256K' };
+
+export interface ClientCertificateBackendOptions {
+  /** @default - the certificate's name */
+  readonly name?: string;
+  /** The backend's base URL; https, since the point is mutual TLS. */
+  readonly url: string;
+  /** @default true */
+  readonly validateCertificateChain?: boolean;
+  /** @default true */
+  readonly validateCertificateName?: boolean;
+}
+
+export interface ClientCertificateApiPolicyOptions {
+  /** The API (its name in APIM, not its display name) whose calls present the certificate. */
+  readonly apiName: string;
+}
+
+export interface ClientCertificateProps {
+  /**
+   * The certificate's name in Key Vault and in APIM: 1-127 letters, digits and hyphens. Key Vault also
+   * creates a secret and a key of this name.
+   */
+  readonly name: string;
+  readonly keyVault: IKeyVault;
+  readonly apiManagement: IApiManagement;
+  /**
+   * PFX (PKCS#12, with a password) or PEM (certificate and unencrypted PKCS#8 key in one file).
+   * @default "pfx"
+   */
+  readonly format?: CertificateFormat;
+  /**
+   * The key inside the file, written into the certificate policy Key Vault keeps with it.
+   * @default { keyType: "RSA", keySize: 2048 }
+   */
+  readonly key?: CertificateKey;
+  /**
+   * What the import must wait for: the deployer's role assignment and its propagation wait.
+   * @default - nothing
+   */
+  readonly importAfter?: readonly ITerraformDependable[];
+  /**
+   * How long to wait between granting APIM read access and creating the APIM certificate.
+   * @default - RbacPropagationWait's default (120 s)
+   */
+  readonly rbacPropagationWait?: string;
+  /** @default - no backend */
+  readonly backend?: ClientCertificateBackendOptions;
+  /**
+   * Sets the API's policy to present this certificate (by name, so it survives rotation). It replaces
+   * the API's whole policy document.
+   * @default - no policy
+   */
+  readonly apiPolicy?: ClientCertificateApiPolicyOptions;
+}
+
+/**
+ * A client certificate for mutual TLS from APIM to a backend: imported into Key Vault from a file that
+ * Terraform reads only at plan/apply time, readable by APIM's identity (that one secret only), and
+ * registered in APIM by its versionless secret id so that APIM picks up a renewed certificate by itself.
+ *
+ *   file (TF_VAR_<stem>_pfx_path) + password (TF_VAR_<stem>_pfx_password, sensitive)
+ *     → Key Vault certificate → APIM: Key Vault Secrets User on its secret → wait → APIM certificate
+ *     → backend (optional) → API policy (optional)
+ */
+export class ClientCertificate extends Construct {
+  /** Terraform variable holding the path of the certificate file (TF_VAR_<this>). */
+  readonly pathVariableName: string;
+  /** Terraform variable holding the PFX password (TF_VAR_<this>); undefined for PEM. */
+  readonly passwordVariableName?: string;
+  readonly keyVaultCertificate: KeyVaultCertificate;
+  readonly apimAccess: RoleAssignment;
+  readonly apiManagementCertificate: ApiManagementCertificate;
+  readonly backend?: ApiManagementBackend;
+  readonly apiPolicy?: ApiManagementApiPolicy;
+
+  constructor(scope: Construct, id: string, props: ClientCertificateProps) {
+    super(scope, id);
+    validateAzureName(this, 'name', 'keyVaultObject', props.name);
+    validateValue(this, 'name', props.name, ValueRules.certificateNameStart);
+    const format = props.format ?? 'pfx';
+    if (format !== 'pfx' && format !== 'pem') {
+      throw new ConfigurationError({ source: this.node.path, field: 'format', value: format, rule: 'must be "pfx" or "pem"', fix: 'use "pfx" for a PKCS#12 file, "pem" for a PEM bundle' });
+    }
+    const key = props.key ?? { keyType: 'RSA', keySize: 2048 };
+    const stem = variableStem(props.name);
+
+    const pathVariable = new TerraformVariable(this, 'PathVariable', {
+      type: 'string',
+      description: `Path of the ${format.toUpperCase()} file for certificate "${props.name}", read with filebase64() at plan/apply time.`,
+    });
+    pathVariable.overrideLogicalId(`${stem}_${format}_path`);
+    this.pathVariableName = `${stem}_${format}_path`;
+
+    let password: string | undefined;
+    if (format === 'pfx') {
+      const passwordVariable = new TerraformVariable(this, 'PasswordVariable', {
+        type: 'string',
+        sensitive: true,
+        description: `Password of the PFX file for certificate "${props.name}". Set TF_VAR_${stem}_pfx_password; never commit it.`,
+      });
+      passwordVariable.overrideLogicalId(`${stem}_pfx_password`);
+      this.passwordVariableName = `${stem}_pfx_password`;
+      password = passwordVariable.stringValue;
+    }
+
+    this.keyVaultCertificate = new KeyVaultCertificate(this, 'KeyVaultCertificate', {
+      name: props.name,
+      keyVaultId: props.keyVault.keyVaultId,
+      certificate: { contents: Fn.filebase64(pathVariable.stringValue), password },
+      // Explicit, so Key Vault stores what APIM needs (an exportable key: APIM reads the private key
+      // through the secret) and nothing is left to the service's defaults.
+      certificatePolicy: {
+        issuerParameters: { name: 'Unknown' },
+        keyProperties: {
+          exportable: true,
+          reuseKey: false,
+          keyType: key.keyType,
+          keySize: key.keyType === 'RSA' ? key.keySize ?? 2048 : undefined,
+          curve: key.keyType === 'EC' ? key.curve : undefined,
+        },
+        secretProperties: { contentType: format === 'pfx' ? 'application/x-pkcs12' : 'application/x-pem-file' },
+      },
+      dependsOn: props.importAfter ? [...props.importAfter] : undefined,
+    });
+
+    const apim = props.apiManagement;
+    // The scope names the certificate resource's `name`, which makes the grant wait for the import:
+    // Azure refuses a role assignment on a secret that does not exist yet.
+    this.apimAccess = props.keyVault.grantSecretRead({ ...apim.keyVaultIdentity.principal, description: `API Management ${apim.apiManagementName}` }, this.keyVaultCertificate.name, `ApimSecretRead-${props.name}`, {
+      principalIsNew: apim.keyVaultIdentity.isNew,
+    });
+    const wait = new RbacPropagationWait(this, 'ApimAccessPropagation', {
+      roleAssignments: [this.apimAccess],
+      duration: props.rbacPropagationWait,
+    });
+
+    this.apiManagementCertificate = new ApiManagementCertificate(this, 'ApiManagementCertificate', {
+      name: props.name,
+      apiManagementName: apim.apiManagementName,
+      resourceGroupName: apim.resourceGroupName,
+      // Versionless: APIM polls Key Vault and follows a renewed certificate without a new apply.
+      keyVaultSecretId: this.keyVaultCertificate.versionlessSecretId,
+      keyVaultIdentityClientId: apim.keyVaultIdentity.clientId,
+      dependsOn: [wait.sleep],
+    });
+
+    if (props.backend) this.backend = this.addBackend(props.name, apim, props.backend);
+    if (props.apiPolicy) this.apiPolicy = this.addApiPolicy(apim, props.apiPolicy);
+
+    const outputs: Record<string, { value: string; description: string }> = {
+      thumbprint: { value: this.keyVaultCertificate.thumbprint, description: 'SHA-1 thumbprint (hex) of the imported certificate, as Key Vault reports it' },
+      // one(...[*]) rather than [0]: null instead of an error while the attribute is not yet known.
+      expires: { value: `\${one(${this.keyVaultCertificate.fqn}.certificate_attribute[*].expires)}`, description: 'Expiry of the imported certificate (RFC 3339)' },
+      versionless_secret_id: { value: this.keyVaultCertificate.versionlessSecretId, description: 'https://<vault>.vault.azure.net/secrets/<name>: the id APIM follows across renewals' },
+      apim_certificate_id: { value: this.apiManagementCertificate.id, description: 'Azure resource id of the certificate in API Management' },
+    };
+    for (const [suffix, output] of Object.entries(outputs)) {
+      new TerraformOutput(this, `Output-${suffix}`, output).overrideLogicalId(`${stem}_${suffix}`);
+    }
+  }
+
+  private addBackend(certificateName: string, apim: IApiManagement, options: ClientCertificateBackendOptions): ApiManagementBackend {
+    const name = options.name ?? certificateName;
+    validateAzureName(this, 'backend.name', 'apiManagementBackend', name);
+    validateValue(this, 'backend.url', options.url, ValueRules.httpsUrl);
+    return new ApiManagementBackend(this, 'Backend', {
+      name,
+      apiManagementName: apim.apiManagementName,
+      resourceGroupName: apim.resourceGroupName,
+      protocol: 'http',
+      url: options.url,
+      tls: {
+        validateCertificateChain: options.validateCertificateChain ?? true,
+        validateCertificateName: options.validateCertificateName ?? true,
+      },
+      // The backend API takes thumbprints: a renewed certificate is picked up by the next apply. The
+      // API policy below refers to the certificate by name and follows renewals at once.
+      credentials: { certificate: [this.apiManagementCertificate.thumbprint] },
+    });
+  }
+
+  private addApiPolicy(apim: IApiManagement, options: ClientCertificateApiPolicyOptions): ApiManagementApiPolicy {
+    validateValue(this, 'apiPolicy.apiName', options.apiName, ValueRules.apiName);
+    const setBackend = this.backend ? `\n    <set-backend-service backend-id="${this.backend.name}" />` : '';
+    return new ApiManagementApiPolicy(this, 'ApiPolicy', {
+      apiName: options.apiName,
+      apiManagementName: apim.apiManagementName,
+      resourceGroupName: apim.resourceGroupName,
+      // certificate-id, not thumbprint: Microsoft's guidance for Key Vault certificates, whose
+      // thumbprint changes on renewal. Referencing the resource's name orders the policy after it.
+      xmlContent: `<policies>
+  <inbound>
+    <base />${setBackend}
+    <authentication-certificate certificate-id="${this.apiManagementCertificate.name}" />
+  </inbound>
+  <backend>
+    <base />
+  </backend>
+  <outbound>
+    <base />
+  </outbound>
+  <on-error>
+    <base />
+  </on-error>
+</policies>`,
+    });
+  }
+}
+
+/** "mtls-backend" → "mtls_backend": Terraform variable names that a shell can export as TF_VAR_… */
+export function variableStem(certificateName: string): string {
+  return certificateName.toLowerCase().replace(/-/g, '_');
+}

@@ -1,0 +1,66 @@
+import { GUID_PATTERN, PRINCIPAL_TYPES } from './principal';
+
+/**
+ * Rules for values other than Azure names, shared by the constructs (props given in code) and the
+ * environment loader (props given in environments/*.ts), so both say the same thing the same way.
+ */
+export interface ValueRule<T = string> {
+  /** The sentence after the value: "must be an https:// URL ...". */
+  readonly rule: string;
+  readonly fix: string;
+  readonly test: (value: T) => boolean;
+}
+
+export const ValueRules = {
+  guid: {
+    rule: 'must be a GUID (8-4-4-4-12 hexadecimal digits)',
+    fix: 'copy the object id from Entra ID (az ad sp show / az ad user show --query id)',
+    test: (v: string) => GUID_PATTERN.test(v),
+  },
+  principalType: {
+    rule: `must be one of ${PRINCIPAL_TYPES.join(', ')}`,
+    fix: 'use "ServicePrincipal" for a pipeline or managed identity, "User" for a person, "Group" for a group',
+    test: (v: string) => (PRINCIPAL_TYPES as readonly string[]).includes(v),
+  },
+  email: {
+    rule: 'must be an e-mail address',
+    fix: 'write it as name@example.com',
+    test: (v: string) => /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(v),
+  },
+  apimSku: {
+    rule: 'must be <tier>_<capacity> with tier Consumption, Developer, Basic, Standard, Premium, BasicV2, StandardV2 or PremiumV2 (Consumption only with 0)',
+    fix: 'write it as "Developer_1" or "Premium_1"',
+    test: (v: string) => /^(Consumption_0|(Developer|Basic|Standard|Premium|BasicV2|StandardV2|PremiumV2)_[1-9][0-9]*)$/.test(v),
+  },
+  httpsUrl: {
+    rule: 'must be an https:// URL (a client certificate is only presented over TLS)',
+    fix: 'write it as https://backend.example.com/api',
+    test: (v: string) => /^https:\/\/[^\s/?#]+(\/[^\s]*)?$/.test(v),
+  },
+  timeDuration: {
+    rule: 'must be a time_sleep duration: a number and a unit (ms, s, m, h), e.g. "120s" or "2m"',
+    fix: 'write it as "120s"',
+    test: (v: string) => /^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/.test(v),
+  },
+  certificateNameStart: {
+    rule: 'must start with a letter (it also names the Terraform variables TF_VAR_<name>_...)',
+    fix: 'start the name with a letter, e.g. "mtls-backend"',
+    test: (v: string) => /^[a-zA-Z]/.test(v),
+  },
+  apiName: {
+    rule: 'must be an APIM API name: 1-256 characters without * # & + : < > ? / \\',
+    fix: "use the API's name (its id), not its display name",
+    test: (v: string) => /^[^*#&+:<>?/\\]{1,256}$/.test(v),
+  },
+  ipRule: {
+    rule: 'must be a public IPv4 address or CIDR range (a.b.c.d or a.b.c.d/nn)',
+    fix: 'write it as 203.0.113.10 or 203.0.113.0/24',
+    test: (v: string) =>
+      /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(\/(\d|[12]\d|3[0-2]))?$/.test(v) && v.split('/')[0].split('.').every((o) => Number(o) <= 255),
+  },
+  softDeleteRetentionDays: {
+    rule: 'must be a whole number of days from 7 to 90',
+    fix: 'pick a value from 7 to 90 (90 is the default)',
+    test: (v: number) => Number.isInteger(v) && v >= 7 && v <= 90,
+  },
+} as const satisfies Record<string, ValueRule<string> | ValueRule<number>>;

@@ -1,0 +1,34 @@
+import type { EnvironmentConfig } from '../config/environment-config';
+
+// Placeholders: replace the zero GUIDs and the 203.0.113.x documentation addresses with your own.
+const dev: EnvironmentConfig = {
+  name: 'dev',
+  location: 'westeurope',
+  resourceGroup: { name: 'rg-apimcert-dev' },
+  keyVault: {
+    name: 'kv-apimcert-dev',
+    // Short retention keeps a torn-down dev vault's name free sooner; purge protection stays on.
+    softDeleteRetentionDays: 7,
+    networkAcls: { defaultAction: 'Deny', ipRules: ['203.0.113.10'] },
+  },
+  apiManagement: {
+    name: 'apim-apimcert-dev',
+    publisherName: 'Contoso Platform Team',
+    publisherEmail: 'platform@contoso.example',
+    skuName: 'Developer_1',
+  },
+  deployers: [{ objectId: '00000000-0000-0000-0000-00000000d001', type: 'ServicePrincipal', description: 'pipeline: apimcert-dev' }],
+  // A developer applying from a workstation after `az login` gets import rights too.
+  grantCurrentCaller: true,
+  certificates: [
+    {
+      name: 'mtls-backend',
+      backend: { url: 'https://backend.dev.contoso.example/api' },
+      // Echo API: every new Developer-tier instance has it.
+      apiPolicy: { apiName: 'echo-api' },
+    },
+  ],
+  tags: { environment: 'dev', workload: 'apimcert' },
+};
+
+export default dev;

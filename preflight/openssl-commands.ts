@@ -1,0 +1,73 @@
+// The repair commands we hand to users. They are written for OpenSSL 3 and always take the
+// password from an environment variable (`-passin env:NAME`), never from the command line, so
+// following our advice does not put a password into shell history or `ps` output.
+
+const SAFE_SHELL_WORD = /^[A-Za-z0-9_./:@%+=,-]+$/;
+
+/** Quotes a path for a POSIX shell only when needed, so simple paths stay easy to read. */
+export function shellQuote(word: string): string {
+  if (SAFE_SHELL_WORD.test(word)) return word;
+  return `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+function withoutExtension(path: string): string {
+  return path.replace(/\.(pfx|p12|pem|crt|cer|der|txt|b64)$/i, '');
+}
+
+// Key Vault and APIM read PFX files encrypted with AES and a SHA-256 MAC, and so does OpenSSL 3
+// without the legacy provider: this is the one target format we steer everything towards.
+const MODERN_PFX_OPTIONS = '-certpbe AES-256-CBC -keypbe AES-256-CBC -macalg sha256';
+
+/**
+ * Re-exports an existing PFX in the modern format. The intermediate PEM keeps the key encrypted
+ * with the same password (no `-nodes`), so no plain key ever touches the disk, and it is removed
+ * at the end.
+ */
+export function reexportPfx(file: string, passwordEnv: string, options: { legacy: boolean }): string {
+  const base = withoutExtension(file);
+  const temporary = shellQuote(`${base}.tmp.pem`);
+  const output = shellQuote(`${base}.aes.pfx`);
+  const pass = `-passin env:${passwordEnv} -passout env:${passwordEnv}`;
+  const legacy = options.legacy ? ' -legacy' : '';
+  return (
+    `openssl pkcs12${legacy} -in ${shellQuote(file)} ${pass} -out ${temporary}` +
+    ` && openssl pkcs12 -export -in ${temporary} ${pass} ${MODERN_PFX_OPTIONS} -out ${output}` +
+    ` && rm ${temporary}`
+  );
+}
+
+export function exportPfx(passwordEnv: string): string {
+  return `openssl pkcs12 -export -in cert.pem -inkey key.pem -out client.pfx -passout env:${passwordEnv} ${MODERN_PFX_OPTIONS}`;
+}
+
+export function testPfxPassword(file: string, passwordEnv: string): string {
+  return `openssl pkcs12 -in ${shellQuote(file)} -noout -passin env:${passwordEnv}`;
+}
+
+export function convertKeyToPkcs8(file: string, options: { encrypted: boolean; passwordEnv: string }): string {
+  const passin = options.encrypted ? ` -passin env:${options.passwordEnv}` : '';
+  return `openssl pkcs8 -topk8 -nocrypt -in ${shellQuote(file)}${passin} -out key.pk8.pem`;
+}
+
+export function comparePublicKeys(): string {
+  return '`openssl x509 -in cert.pem -noout -pubkey | openssl sha256` and `openssl pkey -in key.pem -pubout | openssl sha256` must print the same hash';
+}
+
+export function derCertificateToPem(file: string): string {
+  return `openssl x509 -inform DER -in ${shellQuote(file)} -out cert.pem`;
+}
+
+/** `-A` because a single-line blob (as Key Vault and most APIs return it) is not read without it. */
+export function decodeBase64(file: string, singleLine: boolean): string {
+  const oneLine = singleLine ? ' -A' : '';
+  return `openssl base64 -d${oneLine} -in ${shellQuote(file)} -out ${shellQuote(`${withoutExtension(file)}.pfx`)}`;
+}
+
+/** A new key and CSR for the issuing CA; the key gets a passphrase because no `-nodes` is given. */
+export function newClientCsr(keySpec: string): string {
+  return `openssl req -new -newkey ${keySpec} -keyout client.key -out client.csr -addext extendedKeyUsage=clientAuth`;
+}
+
+export function stripCarriageReturns(file: string): string {
+  return `sed -i 's/\\r$//' ${shellQuote(file)}`;
+}
