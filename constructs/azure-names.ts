@@ -31,9 +31,10 @@ const length = (min: number, max: number): NameRule => ({
 });
 const pattern = (re: RegExp, rule: string, fix: string): NameRule => ({ rule, fix, test: (n) => re.test(n) });
 
-export const AZURE_NAME_RULES: Record<AzureNameKind, { readonly label: string; readonly rules: readonly NameRule[] }> = {
+export const AZURE_NAME_RULES: Record<AzureNameKind, { /** With its article: "a Key Vault name", "an API Management name". */
+    readonly label: string; readonly rules: readonly NameRule[] }> = {
   resourceGroup: {
-    label: 'resource group name',
+    label: 'a resource group name',
     rules: [
       length(1, 90),
       pattern(/^[-\w.()]+$/u, 'contain only letters, digits, underscores, hyphens, periods and parentheses', 'remove the other characters'),
@@ -41,7 +42,7 @@ export const AZURE_NAME_RULES: Record<AzureNameKind, { readonly label: string; r
     ],
   },
   keyVault: {
-    label: 'Key Vault name',
+    label: 'a Key Vault name',
     rules: [
       length(3, 24),
       pattern(/^[a-zA-Z0-9-]+$/, 'contain only letters, digits and hyphens', 'remove the other characters (Key Vault names are global DNS labels)'),
@@ -51,14 +52,14 @@ export const AZURE_NAME_RULES: Record<AzureNameKind, { readonly label: string; r
     ],
   },
   keyVaultObject: {
-    label: 'Key Vault object name',
+    label: 'a Key Vault object name',
     rules: [
       length(1, 127),
       pattern(/^[0-9a-zA-Z-]+$/, 'contain only letters, digits and hyphens', 'replace underscores, dots and spaces with hyphens'),
     ],
   },
   apiManagement: {
-    label: 'API Management name',
+    label: 'an API Management name',
     rules: [
       length(1, 50),
       pattern(/^[a-zA-Z0-9-]+$/, 'contain only letters, digits and hyphens', 'remove the other characters (the name is a DNS label: <name>.azure-api.net)'),
@@ -67,28 +68,28 @@ export const AZURE_NAME_RULES: Record<AzureNameKind, { readonly label: string; r
     ],
   },
   apiManagementBackend: {
-    label: 'API Management backend name',
+    label: 'an API Management backend name',
     rules: [
       length(1, 80),
       pattern(/^[a-zA-Z0-9-]+$/, 'contain only letters, digits and hyphens', 'replace the other characters with hyphens'),
     ],
   },
   userAssignedIdentity: {
-    label: 'user-assigned identity name',
+    label: 'a user-assigned identity name',
     rules: [
       length(3, 128),
       pattern(/^[a-zA-Z0-9][a-zA-Z0-9_-]*$/, 'start with a letter or digit and contain only letters, digits, hyphens and underscores', 'remove the other characters'),
     ],
   },
   storageAccount: {
-    label: 'storage account name',
+    label: 'a storage account name',
     rules: [
       length(3, 24),
       pattern(/^[a-z0-9]+$/, 'contain only lowercase letters and digits', 'lowercase the name and remove hyphens and other characters'),
     ],
   },
   storageContainer: {
-    label: 'storage container name',
+    label: 'a storage container name',
     rules: [
       length(3, 63),
       pattern(/^[a-z0-9-]+$/, 'contain only lowercase letters, digits and hyphens', 'lowercase the name and remove the other characters'),
@@ -107,5 +108,5 @@ export interface NameProblem {
 export function checkAzureName(kind: AzureNameKind, name: string): NameProblem | undefined {
   const { label, rules } = AZURE_NAME_RULES[kind];
   const broken = rules.find((r) => !r.test(name));
-  return broken && { rule: `a ${label} must ${broken.rule}`, fix: broken.fix };
+  return broken && { rule: `${label} must ${broken.rule}`, fix: broken.fix };
 }

@@ -141,7 +141,7 @@ export class ClientCertificate extends Construct {
         },
         secretProperties: { contentType: format === 'pfx' ? 'application/x-pkcs12' : 'application/x-pem-file' },
       },
-      dependsOn: props.importAfter ? [...props.importAfter] : undefined,
+      dependsOn: props.importAfter?.length ? [...props.importAfter] : undefined,
     });
 
     const apim = props.apiManagement;

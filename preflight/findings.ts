@@ -25,6 +25,7 @@ export type FindingCode =
   | 'legacy-encryption'
   | 'pfx-without-mac'
   | 'pfx-unreadable'
+  | 'chain-not-read'
   // what the file holds
   | 'no-private-key'
   | 'no-certificate'

@@ -23,14 +23,16 @@ const MODERN_PFX_OPTIONS = '-certpbe AES-256-CBC -keypbe AES-256-CBC -macalg sha
  * with the same password (no `-nodes`), so no plain key ever touches the disk, and it is removed
  * at the end.
  */
-export function reexportPfx(file: string, passwordEnv: string, options: { legacy: boolean }): string {
+export function reexportPfx(file: string, passwordEnv: string, options: { legacy: boolean; sourceHasNoPassword?: boolean }): string {
   const base = withoutExtension(file);
   const temporary = shellQuote(`${base}.tmp.pem`);
   const output = shellQuote(`${base}.aes.pfx`);
   const pass = `-passin env:${passwordEnv} -passout env:${passwordEnv}`;
+  // An empty password is no secret, so it may appear on the command line.
+  const readPass = options.sourceHasNoPassword ? `-passin pass: -passout env:${passwordEnv}` : pass;
   const legacy = options.legacy ? ' -legacy' : '';
   return (
-    `openssl pkcs12${legacy} -in ${shellQuote(file)} ${pass} -out ${temporary}` +
+    `openssl pkcs12${legacy} -in ${shellQuote(file)} ${readPass} -out ${temporary}` +
     ` && openssl pkcs12 -export -in ${temporary} ${pass} ${MODERN_PFX_OPTIONS} -out ${output}` +
     ` && rm ${temporary}`
   );
@@ -42,6 +44,10 @@ export function exportPfx(passwordEnv: string): string {
 
 export function testPfxPassword(file: string, passwordEnv: string): string {
   return `openssl pkcs12 -in ${shellQuote(file)} -noout -passin env:${passwordEnv}`;
+}
+
+export function listPfxCertificates(file: string, passwordEnv: string): string {
+  return `openssl pkcs12 -in ${shellQuote(file)} -nokeys -passin env:${passwordEnv}`;
 }
 
 export function convertKeyToPkcs8(file: string, options: { encrypted: boolean; passwordEnv: string }): string {

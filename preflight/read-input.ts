@@ -19,7 +19,7 @@ export async function readInput(path: string): Promise<ReadInputOutcome> {
   if (stats.isDirectory()) {
     return {
       kind: 'failed',
-      finding: error('is-directory', 'this is a directory, not a certificate file.', 'pass the .pfx or .pem file inside it, e.g. `npm run cert:check -- dir/*.pfx`.'),
+      finding: error('is-directory', 'this is a directory, not a certificate file.', `pass the .pfx or .pem file inside it, e.g. \`npm run cert:check -- ${shellQuote(`${path.replace(/\/+$/, '')}/`)}*.pfx\`.`),
     };
   }
   if (!stats.isFile()) {

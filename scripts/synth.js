@@ -12,8 +12,11 @@ const path = require('node:path');
 const { loadTypeScript, reportError } = require('./run');
 
 const root = path.resolve(__dirname, '..');
-const outdir = path.join(root, 'cdktf.out');
-const staging = fs.mkdtempSync(path.join(root, '.cdktf.out-'));
+// CDKTF_OUTDIR, as the cdktf CLI names it, lets tests and pipelines synthesize elsewhere.
+const outdir = path.resolve(root, process.env.CDKTF_OUTDIR ?? 'cdktf.out');
+// Beside the target, so the final rename stays on one filesystem and is atomic.
+fs.mkdirSync(path.dirname(outdir), { recursive: true });
+const staging = fs.mkdtempSync(path.join(path.dirname(outdir), '.cdktf.out-'));
 
 try {
   const { synthesize } = loadTypeScript(path.join(root, 'main.ts'));

@@ -1,0 +1,179 @@
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { detectContentFormat, isSingleLine, startsLikeDer } from './content-format';
+import { error, hasErrors, warning, sortFindings, type CertificateCheckResult, type ContainerFormat, type Finding } from './findings';
+import { inspectCertificate } from './inspect-certificate';
+import { decodeBase64, derCertificateToPem, exportPfx, listPfxCertificates } from './openssl-commands';
+import { readPem } from './pem';
+import { readPfx } from './pfx';
+import { readInput } from './read-input';
+
+// The single entry point for certificate pre-flight checks: `npm run cert:check` and
+// `npm run synth -- --check-certs` both call checkCertificate and print formatFindings, so a
+// certificate is judged the same way wherever it is checked. It never throws for a bad file:
+// every problem, including file-system errors, comes back as a finding.
+
+export type { CertificateCheckResult, CertificateDetails, Finding, FindingCode, Severity } from './findings';
+export { formatDetails, formatFindings, formatReport } from './format-report';
+
+export const DEFAULT_PASSWORD_ENV = 'CERT_PASSWORD';
+export const DEFAULT_WARN_DAYS = 30;
+
+export interface CertificateCheckInput {
+  path: string;
+  /** The PFX password or PEM key passphrase. Used to open the file and never copied into the result. */
+  password?: string;
+  /** Where the password came from, named in messages and in the repair commands (`-passin env:NAME`). */
+  passwordEnv?: string;
+  /** Forces a format; by default PEM is recognised by `-----BEGIN` and anything else is read as PFX. */
+  format?: 'pfx' | 'pem';
+  /** Warn when the certificate expires within this many days. */
+  warnDays?: number;
+  /** The moment to judge validity against; tests and "will it still be valid at go-live?" checks set it. */
+  now?: Date;
+}
+
+interface ContainerReading {
+  findings: Finding[];
+  leaf?: X509Certificate;
+  format: ContainerFormat;
+  hasPrivateKey: boolean;
+  chainLength: number | null;
+}
+
+export async function checkCertificate(input: CertificateCheckInput): Promise<CertificateCheckResult> {
+  const file = input.path;
+  const passwordEnv = input.passwordEnv ?? DEFAULT_PASSWORD_ENV;
+  const read = await readInput(file);
+  if (read.kind === 'failed') return result(file, [read.finding]);
+  const { bytes } = read;
+  if (bytes.length === 0) {
+    return result(file, [error('empty-file', 'the file is empty (0 bytes).', 'copy or export the certificate again; an interrupted download or a failed `>` redirection leaves an empty file.')]);
+  }
+
+  const context = { file, password: input.password, passwordEnv };
+  const detected = detectContentFormat(bytes);
+  if (detected === 'base64-text') {
+    return result(file, [
+      error(
+        'base64-text',
+        'the file holds base64 text of a PFX, not the PFX itself (as copied from Key Vault, a pipeline variable or an API).',
+        `decode it: \`${decodeBase64(file, isSingleLine(bytes))}\`, then check the .pfx.`,
+      ),
+    ]);
+  }
+  const expected = input.format;
+  const actual = detected === 'pem' ? 'pem' : 'pfx';
+  if (expected !== undefined && expected !== actual) {
+    return result(file, [
+      error(
+        'wrong-format',
+        expected === 'pfx' ? 'a PFX was expected, but the file is PEM text.' : 'a PEM file was expected, but the file is binary (PFX or DER).',
+        'point the configuration at the right file, or change its format setting to match the file.',
+      ),
+    ]);
+  }
+
+  const reading = actual === 'pem' ? readPemContainer(bytes, context) : await readBinaryContainer(bytes, context);
+  const findings = [...reading.findings];
+  let details;
+  if (reading.leaf) {
+    const inspection = inspectCertificate(reading.leaf, {
+      format: reading.format,
+      hasPrivateKey: reading.hasPrivateKey,
+      chainLength: reading.chainLength,
+      now: input.now ?? new Date(),
+      warnDays: input.warnDays ?? DEFAULT_WARN_DAYS,
+    });
+    details = inspection.details;
+    findings.push(...inspection.findings);
+  }
+  return result(file, findings, details);
+}
+
+function result(file: string, findings: Finding[], details?: CertificateCheckResult['details']): CertificateCheckResult {
+  return { file, ok: !hasErrors(findings), findings: sortFindings(findings), ...(details ? { details } : {}) };
+}
+
+function readPemContainer(bytes: Buffer, context: { file: string; password: string | undefined; passwordEnv: string }): ContainerReading {
+  const pem = readPem(bytes.toString('utf8'), context);
+  return {
+    findings: pem.findings,
+    leaf: pem.leaf,
+    format: 'pem',
+    hasPrivateKey: pem.hasPrivateKey,
+    chainLength: pem.certificates.length,
+  };
+}
+
+async function readBinaryContainer(bytes: Buffer, context: { file: string; password: string | undefined; passwordEnv: string }): Promise<ContainerReading> {
+  const pfx = await readPfx(bytes, context);
+  if (pfx.kind === 'opened') {
+    const [leaf] = pfx.certificates;
+    if (!leaf) {
+      // OpenSSL accepted the file, so this would be a bug in reading it back; never report it as usable.
+      return {
+        findings: [error('pfx-unreadable', 'the PFX opened, but its certificate could not be read back.', `inspect it with \`${listPfxCertificates(context.file, context.passwordEnv)}\`.`)],
+        format: 'pfx',
+        hasPrivateKey: true,
+        chainLength: null,
+      };
+    }
+    const findings: Finding[] = [];
+    if (!pfx.chainComplete) {
+      // Rare (only seen with key types TLS cannot sign with); the leaf is still fully checked.
+      findings.push(
+        warning(
+          'chain-not-read',
+          'the chain certificates in this PFX could not be read, only the client certificate; the chain was not counted.',
+          `list them with \`${listPfxCertificates(context.file, context.passwordEnv)}\`.`,
+        ),
+      );
+    }
+    return { findings, leaf, format: 'pfx', hasPrivateKey: true, chainLength: pfx.chainComplete ? pfx.certificates.length : null };
+  }
+  if (pfx.kind === 'failed') return { findings: [pfx.finding], format: 'pfx', hasPrivateKey: false, chainLength: null };
+  return identifyNonPfx(bytes, context.file, context.passwordEnv);
+}
+
+// Binary but not PKCS#12: the common mix-ups are a bare DER certificate (.cer from a CA portal)
+// or a bare DER key, each only half of what APIM needs. Telling the user which half they have
+// is more useful than "not a PFX".
+function identifyNonPfx(bytes: Buffer, file: string, passwordEnv: string): ContainerReading {
+  try {
+    const leaf = new X509Certificate(bytes);
+    return {
+      findings: [
+        error(
+          'no-private-key',
+          'this is a single DER certificate (.cer/.crt) without its private key; API Management needs certificate and key together in a PFX.',
+          `convert it with \`${derCertificateToPem(file)}\`, then \`${exportPfx(passwordEnv)}\`.`,
+        ),
+      ],
+      leaf,
+      format: 'der',
+      hasPrivateKey: false,
+      chainLength: 1,
+    };
+  } catch {
+    // Not a certificate either; try a key next.
+  }
+  try {
+    createPrivateKey({ key: bytes, format: 'der', type: 'pkcs8' });
+    return {
+      findings: [error('no-certificate', 'this is a bare DER private key, without its certificate.', `export key and certificate together: \`${exportPfx(passwordEnv)}\`.`)],
+      format: 'der',
+      hasPrivateKey: true,
+      chainLength: null,
+    };
+  } catch {
+    // Neither; fall through to the generic verdict.
+  }
+  const finding = startsLikeDer(bytes)
+    ? error(
+        'truncated-file',
+        'the file starts like a PFX but is incomplete or damaged (cut-off download, or copied as text instead of binary).',
+        'export or download the PFX again and copy it as a binary file (e.g. `az keyvault secret download --encoding base64` for a Key Vault secret).',
+      )
+    : error('not-a-certificate', 'the file is neither a PFX/PKCS#12 nor a PEM certificate.', 'check the path; a client certificate is a .pfx/.p12 file or a PEM file with -----BEGIN CERTIFICATE-----.');
+  return { findings: [finding], format: 'pfx', hasPrivateKey: false, chainLength: null };
+}

@@ -1,0 +1,92 @@
+#!/usr/bin/env node
+// `npm test`: the type check, the jest suite, then Terraform's own validation of every synthesized stack
+// (the shipped environments and __tests__/terraform/variants.ts) with the *.tftest.hcl tests of
+// __tests__/terraform/<stack>/, against the real provider schemas, offline (../shared/tf-offline).
+//
+// Where ../shared/tf-offline or terraform is missing (a user's machine) that last step is skipped and
+// says so; in CI (CI=true) a missing validator fails the run, so it can never be skipped silently.
+// Ends with one line, "summary: N passed, N failed", counting jest tests, stacks validated and
+// Terraform test runs.
+'use strict';
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '..');
+const bin = (name) => path.join(root, 'node_modules', '.bin', name);
+const validator = path.resolve(root, process.env.TF_OFFLINE_VALIDATE ?? '../shared/tf-offline/validate.sh');
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'apimcert-test-'));
+const counts = { passed: 0, failed: 0 };
+
+function run(label, command, args, options = {}) {
+  console.log(`\n== ${label}`);
+  const started = Date.now();
+  const result = spawnSync(command, args, { cwd: root, stdio: options.capture ? ['ignore', 'pipe', 'inherit'] : 'inherit', encoding: 'utf8', env: { ...process.env, CHECKPOINT_DISABLE: '1', ...options.env } });
+  if (options.capture) process.stdout.write(result.stdout);
+  console.log(`== ${label}: ${result.status === 0 ? 'ok' : 'FAILED'} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  return result;
+}
+
+function finish() {
+  fs.rmSync(work, { recursive: true, force: true });
+  console.log(`\nsummary: ${counts.passed} passed, ${counts.failed} failed`);
+  process.exitCode = counts.failed ? 1 : 0;
+}
+
+// 1. Types, once for the whole project (jest's transform does not check them).
+const typecheck = run('type check (tsc)', bin('tsc'), ['-p', 'tsconfig.json']);
+counts[typecheck.status === 0 ? 'passed' : 'failed'] += 1;
+
+// 2. Jest; its JSON report gives the counts.
+const jestReport = path.join(work, 'jest.json');
+const jest = run('jest', bin('jest'), ['--json', `--outputFile=${jestReport}`, ...process.argv.slice(2)]);
+if (fs.existsSync(jestReport)) {
+  const report = JSON.parse(fs.readFileSync(jestReport, 'utf8'));
+  counts.passed += report.numPassedTests;
+  counts.failed += report.numFailedTests + (report.numRuntimeErrorTestSuites ?? 0);
+} else {
+  counts.failed += 1;
+}
+if (jest.status !== 0 && counts.failed === 0) counts.failed += 1;
+
+// 3. Terraform validate (+ terraform test) of every stack.
+const hasTerraform = spawnSync('terraform', ['version'], { stdio: 'ignore' }).status === 0;
+if (!fs.existsSync(validator) || !hasTerraform) {
+  const missing = !fs.existsSync(validator) ? `${path.relative(root, validator)} is not there` : 'terraform is not on PATH';
+  if (process.env.CI) {
+    console.log(`\n== terraform validate: FAILED: ${missing}, and CI must validate every stack`);
+    counts.failed += 1;
+  } else {
+    console.log(`\n== terraform validate: SKIPPED: ${missing} (CI runs it; see README "Checking against Terraform")`);
+  }
+  finish();
+  return;
+}
+
+const shipped = path.join(work, 'shipped');
+const variants = path.join(work, 'variants');
+const synth = run('synth (shipped environments)', process.execPath, ['scripts/synth.js'], { env: { CDKTF_OUTDIR: shipped } });
+const synthVariants = run('synth (variants)', process.execPath, ['scripts/run.js', '__tests__/terraform/synth-variants.ts', variants]);
+for (const r of [synth, synthVariants]) counts[r.status === 0 ? 'passed' : 'failed'] += 1;
+const stackDirs = [shipped, variants].flatMap((out) => {
+  const stacks = path.join(out, 'stacks');
+  return fs.existsSync(stacks) ? fs.readdirSync(stacks).sort().map((s) => path.join(stacks, s)) : [];
+});
+for (const dir of stackDirs) {
+  const tests = path.join(root, '__tests__', 'terraform', path.basename(dir));
+  if (fs.existsSync(tests)) {
+    fs.mkdirSync(path.join(dir, 'tests'), { recursive: true });
+    for (const f of fs.readdirSync(tests).filter((f) => f.endsWith('.tftest.hcl'))) fs.copyFileSync(path.join(tests, f), path.join(dir, 'tests', f));
+  }
+}
+const validate = run('terraform validate + test (tf-offline)', validator, stackDirs, { capture: true });
+const out = validate.stdout ?? '';
+counts.passed += (out.match(/^ {3}validate: OK/gm) ?? []).length;
+counts.failed += (out.match(/^ {3}(validate|init): (?!OK)/gm) ?? []).length;
+for (const m of out.matchAll(/test: (?:OK|FAILED).*?(\d+) passed, (\d+) failed/g)) {
+  counts.passed += Number(m[1]);
+  counts.failed += Number(m[2]);
+}
+if (validate.status !== 0 && !/(validate|init|test): (?!OK)/.test(out)) counts.failed += 1;
+finish();
