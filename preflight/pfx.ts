@@ -71,7 +71,7 @@ function unexpectedPasswordFinding(context: PfxContext): Finding {
 // Matching is on the messages Node 20 / OpenSSL 3.0 produce (checked in the tests); anything
 // unexpected falls through to 'unknown' rather than being guessed at.
 function classifyOpenError(cause: unknown): PfxFailure {
-  const message = cause instanceof Error ? cause.message : '';
+  const message = errorMessage(cause);
   const code = typeof cause === 'object' && cause !== null ? (cause as { code?: unknown }).code : undefined;
   // Without a MAC OpenSSL tries the password on the encrypted contents instead, so a wrong
   // password shows up as a failed decryption.
@@ -86,11 +86,18 @@ function classifyOpenError(cause: unknown): PfxFailure {
   return 'unknown';
 }
 
+// Duck-typed rather than `instanceof Error`: errors thrown by Node internals come from another
+// realm when this runs inside a VM context (Jest), and would fail the instanceof test.
+function errorMessage(cause: unknown): string {
+  const message = typeof cause === 'object' && cause !== null ? (cause as { message?: unknown }).message : undefined;
+  return typeof message === 'string' ? message : '';
+}
+
 // OpenSSL reason strings are fixed library text (never file contents or the password); passing
 // on one we did not foresee helps a bug report. The pattern keeps anything longer or more
 // structured than such a phrase (hex dumps, paths, stack text) out of the output.
 function opensslReason(cause: unknown): string | undefined {
-  const message = cause instanceof Error ? cause.message : '';
+  const message = errorMessage(cause);
   return /^[A-Za-z0-9 ,()_-]{1,80}$/.test(message) ? message : undefined;
 }
 
