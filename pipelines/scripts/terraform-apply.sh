@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Applies exactly the plan that terraform-plan.sh saved (and a reviewer approved) to one synthesized stack.
+#
+#   terraform-apply.sh <stack dir> <plan dir>
+# Environment: ARM_* (authentication), TF_PLAN_ENCRYPTION_KEY, TF_BACKEND_CONFIG (as for the plan).
+set -euo pipefail
+stack_dir=$1 plan_dir=$2
+: "${TF_PLAN_ENCRYPTION_KEY:?set TF_PLAN_ENCRYPTION_KEY, the secret the plan was encrypted with}"
+
+backend_args=()
+while IFS= read -r line; do
+  [ -n "$line" ] && backend_args+=("-backend-config=$line")
+done <<<"${TF_BACKEND_CONFIG:-}"
+
+cp "$plan_dir/.terraform.lock.hcl" "$stack_dir/"
+terraform -chdir="$stack_dir" init -input=false -no-color -lockfile=readonly "${backend_args[@]}"
+umask 077
+trap 'rm -f "$stack_dir/tfplan"' EXIT
+openssl enc -d -aes-256-cbc -pbkdf2 -iter 200000 -pass env:TF_PLAN_ENCRYPTION_KEY -in "$plan_dir/tfplan.enc" -out "$stack_dir/tfplan"
+terraform -chdir="$stack_dir" apply -input=false -no-color tfplan
