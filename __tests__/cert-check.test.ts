@@ -10,6 +10,7 @@ import {
   type CertificateDetails,
   type FindingCode,
 } from '../preflight/check-certificate';
+import { parseCliArgs } from '../preflight/cli-args';
 import { buildCertificateFixtures, hasOpenssl, PASSWORD_ENV, type CertificateFixtures, type FixtureName } from './support/certificate-fixtures';
 import { runCertCheckCli, type CliRun } from './support/run-cert-check-cli';
 
@@ -18,7 +19,6 @@ import { runCertCheckCli, type CliRun } from './support/run-cert-check-cli';
 // there is nothing honest to check it against.
 const describeIfOpenssl = hasOpenssl ? describe : describe.skip;
 if (!hasOpenssl) {
-  // eslint-disable-next-line no-console
   console.warn('cert-check tests skipped: the `openssl` command is not installed, and the test certificates are generated with it.');
 }
 
@@ -115,6 +115,7 @@ describeIfOpenssl('certificate pre-flight', () => {
     // The details then describe the file's first certificate, the CA's, which has no EKU.
     { title: 'PEM whose key belongs to another certificate', file: 'keyMismatchPem', ok: false, codes: ['key-mismatch', 'no-client-auth-eku'], details: { subject: 'CN=Cert Check Test CA' } },
     { title: 'PEM with CRLF line endings', file: 'crlfPem', ok: true, codes: ['crlf-line-endings'], fix: /sed -i 's\/\\r\$\/\/'/ },
+    { title: 'PEM saved as UTF-16 (PowerShell)', file: 'utf16Pem', ok: false, codes: ['utf16-text'], fix: /iconv -f UTF-16 -t UTF-8/ },
     { title: 'PEM cut off inside the key', file: 'truncatedPem', ok: false, codes: ['truncated-file'], message: /"PRIVATE KEY" block starts with -----BEGIN but never ends/ },
     { title: 'PEM with only a key', file: 'keyOnlyPem', ok: false, codes: ['no-certificate'] },
     { title: 'PEM with a certificate request instead of a certificate', file: 'csrPem', ok: false, codes: ['not-a-certificate'], message: /certificate request/ },
@@ -293,12 +294,46 @@ describeIfOpenssl('certificate pre-flight', () => {
     });
   });
 
-  // Last, so it sees the output of every test above.
-  test('no password and no key material appears in any output', () => {
-    expect(outputs.length).toBeGreaterThan(matrix.length);
-    for (const output of outputs) {
-      expect(output).not.toContain(fixtures.password);
-      expect(output).not.toContain(fixtures.keyMaterialSample);
-    }
+  // Declared last so that it runs after, and sees the output of, every test above.
+  describe('secrets', () => {
+    test('no password and no key material appears in any output', () => {
+      expect(outputs.length).toBeGreaterThan(matrix.length);
+      for (const output of outputs) {
+        expect(output).not.toContain(fixtures.password);
+        expect(output).not.toContain(fixtures.keyMaterialSample);
+      }
+    });
+  });
+});
+
+// Argument rules that need no certificate, so they run even without openssl.
+describe('cert:check arguments', () => {
+  const defaults = { passwordEnv: 'CERT_PASSWORD', warnDays: 30 };
+
+  test('defaults, flags in both spellings, and files after --', () => {
+    expect(parseCliArgs(['a.pfx'], defaults)).toEqual({ kind: 'run', options: { files: ['a.pfx'], passwordEnv: 'CERT_PASSWORD', warnDays: 30, json: false } });
+    expect(parseCliArgs(['--json', '--warn-days', '0', '--password-env=PFX_PASS', 'a.pfx', '--', '--odd-name.pfx'], defaults)).toEqual({
+      kind: 'run',
+      options: { files: ['a.pfx', '--odd-name.pfx'], passwordEnv: 'PFX_PASS', warnDays: 0, json: true },
+    });
+    expect(parseCliArgs(['--help'], defaults)).toEqual({ kind: 'help' });
+  });
+
+  test.each([
+    [['--warn-days', '-1', 'a.pfx'], /--warn-days needs a whole number/],
+    [['--warn-days', '1.5', 'a.pfx'], /--warn-days needs a whole number/],
+    [['a.pfx', '--warn-days'], /--warn-days needs a whole number/],
+    [['--password-env', 'not a name', 'a.pfx'], /--password-env needs the NAME/],
+    [['--json=yes', 'a.pfx'], /--json takes no value/],
+    [['-p', 'secret', 'a.pfx'], /-p is not accepted/],
+  ])('%j is a usage error', (argv, expected) => {
+    const parsed = parseCliArgs(argv, defaults);
+    expect(parsed.kind).toBe('usage-error');
+    expect(parsed.kind === 'usage-error' && parsed.message).toMatch(expected);
+  });
+
+  test('a password typed as --password=VALUE is never echoed', () => {
+    const parsed = parseCliArgs(['--password=hunter2-hunter2', 'a.pfx'], defaults);
+    expect(parsed.kind === 'usage-error' && parsed.message).not.toContain('hunter2');
   });
 });

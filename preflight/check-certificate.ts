@@ -1,10 +1,19 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { detectContentFormat, isSingleLine, startsLikeDer } from './content-format';
-import { error, hasErrors, warning, sortFindings, type CertificateCheckResult, type ContainerFormat, type Finding } from './findings';
+import {
+  error,
+  hasErrors,
+  sortFindings,
+  warning,
+  type CertificateCheckResult,
+  type CertificateDetails,
+  type ContainerFormat,
+  type Finding,
+} from './findings';
 import { inspectCertificate } from './inspect-certificate';
-import { decodeBase64, derCertificateToPem, exportPfx, listPfxCertificates } from './openssl-commands';
-import { readPem } from './pem';
-import { readPfx } from './pfx';
+import { convertUtf16ToUtf8, decodeBase64, derCertificateToPem, exportPfx, listPfxCertificates, shellQuote } from './openssl-commands';
+import { readPem, type PemContext } from './pem';
+import { readPfx, type PfxContext } from './pfx';
 import { readInput } from './read-input';
 
 // The single entry point for certificate pre-flight checks: `npm run cert:check` and
@@ -32,6 +41,8 @@ export interface CertificateCheckInput {
   now?: Date;
 }
 
+type ReaderContext = PfxContext & PemContext;
+
 interface ContainerReading {
   findings: Finding[];
   leaf?: X509Certificate;
@@ -41,6 +52,22 @@ interface ContainerReading {
 }
 
 export async function checkCertificate(input: CertificateCheckInput): Promise<CertificateCheckResult> {
+  try {
+    return await checkOrThrow(input);
+  } catch {
+    // Every expected problem is already a finding, so this is a bug in the checker. The error is
+    // dropped on purpose: Node's messages can quote the data that was being parsed.
+    return result(input.path, [
+      error(
+        'check-failed',
+        'the checker failed unexpectedly on this file, so it was not verified.',
+        `inspect it by hand (\`${listPfxCertificates(input.path, input.passwordEnv ?? DEFAULT_PASSWORD_ENV)}\` for a PFX, \`openssl x509 -in ${shellQuote(input.path)} -text -noout\` for PEM) and report the failure.`,
+      ),
+    ]);
+  }
+}
+
+async function checkOrThrow(input: CertificateCheckInput): Promise<CertificateCheckResult> {
   const file = input.path;
   const passwordEnv = input.passwordEnv ?? DEFAULT_PASSWORD_ENV;
   const read = await readInput(file);
@@ -50,7 +77,7 @@ export async function checkCertificate(input: CertificateCheckInput): Promise<Ce
     return result(file, [error('empty-file', 'the file is empty (0 bytes).', 'copy or export the certificate again; an interrupted download or a failed `>` redirection leaves an empty file.')]);
   }
 
-  const context = { file, password: input.password, passwordEnv };
+  const context: ReaderContext = { file, password: input.password, passwordEnv };
   const detected = detectContentFormat(bytes);
   if (detected === 'base64-text') {
     return result(file, [
@@ -58,6 +85,15 @@ export async function checkCertificate(input: CertificateCheckInput): Promise<Ce
         'base64-text',
         'the file holds base64 text of a PFX, not the PFX itself (as copied from Key Vault, a pipeline variable or an API).',
         `decode it: \`${decodeBase64(file, isSingleLine(bytes))}\`, then check the .pfx.`,
+      ),
+    ]);
+  }
+  if (detected === 'utf16-text') {
+    return result(file, [
+      error(
+        'utf16-text',
+        'the file is UTF-16 text (as Windows PowerShell\'s `>` and Out-File write it); OpenSSL, Key Vault and Terraform expect PEM as ASCII/UTF-8.',
+        `convert it: \`${convertUtf16ToUtf8(file)}\` (or in PowerShell: \`Get-Content in.pem | Set-Content -Encoding ascii out.pem\`).`,
       ),
     ]);
   }
@@ -75,7 +111,7 @@ export async function checkCertificate(input: CertificateCheckInput): Promise<Ce
 
   const reading = actual === 'pem' ? readPemContainer(bytes, context) : await readBinaryContainer(bytes, context);
   const findings = [...reading.findings];
-  let details;
+  let details: CertificateDetails | undefined;
   if (reading.leaf) {
     const inspection = inspectCertificate(reading.leaf, {
       format: reading.format,
@@ -90,11 +126,11 @@ export async function checkCertificate(input: CertificateCheckInput): Promise<Ce
   return result(file, findings, details);
 }
 
-function result(file: string, findings: Finding[], details?: CertificateCheckResult['details']): CertificateCheckResult {
+function result(file: string, findings: Finding[], details?: CertificateDetails): CertificateCheckResult {
   return { file, ok: !hasErrors(findings), findings: sortFindings(findings), ...(details ? { details } : {}) };
 }
 
-function readPemContainer(bytes: Buffer, context: { file: string; password: string | undefined; passwordEnv: string }): ContainerReading {
+function readPemContainer(bytes: Buffer, context: ReaderContext): ContainerReading {
   const pem = readPem(bytes.toString('utf8'), context);
   return {
     findings: pem.findings,
@@ -105,7 +141,7 @@ function readPemContainer(bytes: Buffer, context: { file: string; password: stri
   };
 }
 
-async function readBinaryContainer(bytes: Buffer, context: { file: string; password: string | undefined; passwordEnv: string }): Promise<ContainerReading> {
+async function readBinaryContainer(bytes: Buffer, context: ReaderContext): Promise<ContainerReading> {
   const pfx = await readPfx(bytes, context);
   if (pfx.kind === 'opened') {
     const [leaf] = pfx.certificates;

@@ -1,7 +1,7 @@
 // Decides how to read a file from its bytes, not its name: `.cer`, `.crt` and `.pem` are used
 // for both PEM and DER in the wild, and PFX files arrive as `.pfx`, `.p12` or no extension at all.
 
-export type ContentFormat = 'pem' | 'base64-text' | 'binary';
+export type ContentFormat = 'pem' | 'base64-text' | 'utf16-text' | 'binary';
 
 const PEM_MARKER = '-----BEGIN';
 const ASN1_SEQUENCE_TAG = 0x30;
@@ -13,8 +13,15 @@ export function detectContentFormat(bytes: Buffer): ContentFormat {
   // latin1 maps every byte to one character, so binary data cannot produce a decoding error here.
   const text = bytes.toString('latin1');
   if (text.includes(PEM_MARKER)) return 'pem';
+  // Windows PowerShell's `>` and Out-File write UTF-16 with a byte-order mark; the PEM text is
+  // then invisible to OpenSSL.
+  if (hasUtf16ByteOrderMark(bytes)) return 'utf16-text';
   if (isBase64OfDer(text)) return 'base64-text';
   return 'binary';
+}
+
+function hasUtf16ByteOrderMark(bytes: Buffer): boolean {
+  return bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff));
 }
 
 /** DER (a PFX or a certificate) always starts with an ASN.1 SEQUENCE. */

@@ -18,6 +18,7 @@ export type FindingCode =
   | 'not-a-certificate'
   | 'truncated-file'
   | 'base64-text'
+  | 'utf16-text'
   | 'wrong-format'
   // opening a PFX
   | 'missing-password'
@@ -43,7 +44,9 @@ export type FindingCode =
   | 'rsa-key-too-small'
   | 'unsupported-key'
   | 'ec-key'
-  | 'no-client-auth-eku';
+  | 'no-client-auth-eku'
+  // the checker itself
+  | 'check-failed';
 
 export interface Finding {
   severity: Severity;

@@ -1,10 +1,9 @@
 import type { CertificateCheckResult, CertificateDetails, Finding } from './findings';
+import { CLIENT_AUTH_EKU } from './inspect-certificate';
 
 // Turns check results into text. Every problem is a single self-contained line (file, severity,
 // what is wrong, how to fix it) so it reads the same in a terminal, a CI log or grep output,
 // and synth can print exactly the lines the CLI prints.
-
-const CLIENT_AUTH_EKU = '1.3.6.1.5.5.7.3.2';
 
 export function formatFinding(file: string, finding: Finding): string {
   return `${file}: ${finding.severity}: ${finding.message} Fix: ${finding.fix}`;

@@ -6,7 +6,7 @@ import { newClientCsr } from './openssl-commands';
 // The rules are Key Vault's import rules and API Management's known behaviour, so that a
 // certificate that passes here is not rejected later at `cdktf deploy`.
 
-const CLIENT_AUTH_EKU = '1.3.6.1.5.5.7.3.2';
+export const CLIENT_AUTH_EKU = '1.3.6.1.5.5.7.3.2';
 const DAY_MS = 24 * 60 * 60 * 1000;
 const MIN_RSA_BITS = 2048;
 // Key Vault certificate policies accept exactly these; anything else fails at import.

@@ -74,6 +74,10 @@ export function newClientCsr(keySpec: string): string {
   return `openssl req -new -newkey ${keySpec} -keyout client.key -out client.csr -addext extendedKeyUsage=clientAuth`;
 }
 
+export function convertUtf16ToUtf8(file: string): string {
+  return `iconv -f UTF-16 -t UTF-8 ${shellQuote(file)} > ${shellQuote(`${withoutExtension(file)}.utf8.pem`)}`;
+}
+
 export function stripCarriageReturns(file: string): string {
   return `sed -i 's/\\r$//' ${shellQuote(file)}`;
 }

@@ -77,7 +77,7 @@ function classifyOpenError(cause: unknown): PfxFailure {
   // password shows up as a failed decryption.
   if (/mac verify failure|bad decrypt/i.test(message)) return 'password-rejected';
   // The MAC is checked first, so this only appears once the password is right: the contents use
-  // an algorithm (RC2-40, from `-legacy` or old Windows exports) OpenSSL 3 no longer loads.
+  // an algorithm (RC2-40, from `-legacy` or OpenSSL 1.x) OpenSSL 3 no longer loads.
   if (code === 'ERR_CRYPTO_UNSUPPORTED_OPERATION' || /unsupported/i.test(message)) return 'legacy-encryption';
   if (/mac absent/i.test(message)) return 'mac-absent';
   if (/unable to load private key from pfx/i.test(message)) return 'no-private-key';
@@ -120,13 +120,13 @@ function findingFor(failure: Exclude<PfxFailure, 'not-pfx'>, context: PfxContext
     case 'legacy-encryption':
       return error(
         'legacy-encryption',
-        'the password is right, but the PFX is encrypted with a legacy algorithm (RC2-40, as written by `openssl pkcs12 -legacy`, OpenSSL 1.x and older Windows exports) that OpenSSL 3 no longer reads.',
+        'the password is right, but the PFX is encrypted with a legacy algorithm (RC2-40, as written by `openssl pkcs12 -legacy` and by OpenSSL 1.x) that OpenSSL 3 no longer reads.',
         `re-export it with AES: \`${reexportPfx(file, passwordEnv, { legacy: true })}\`.`,
       );
     case 'mac-absent':
       return error(
         'pfx-without-mac',
-        'the PFX has no integrity check (MAC); OpenSSL 3.0 refuses to open a password-protected PFX without one, so it cannot be checked and some importers reject it.',
+        'the PFX has no integrity check (MAC); OpenSSL 3.0 (which Node uses) refuses to open a password-protected PFX without one, so nothing in it can be checked, and a damaged file could not be told from a wrong password.',
         `re-export it with a SHA-256 MAC: \`${reexportPfx(file, passwordEnv, { legacy: false })}\`.`,
       );
     case 'no-private-key':

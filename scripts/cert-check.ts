@@ -38,7 +38,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   () => {
-    // checkCertificate reports file problems as findings, so this is a bug; the error object is
+    // checkCertificate turns every failure into a finding, so this is a bug; the error object is
     // not printed because it could carry file contents.
     process.stderr.write('cert:check: internal error while checking certificates.\n');
     process.exitCode = EXIT_PROBLEM;

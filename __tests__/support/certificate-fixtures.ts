@@ -59,6 +59,7 @@ export type FixtureName =
   | 'pkcs1KeyPem'
   | 'keyMismatchPem'
   | 'crlfPem'
+  | 'utf16Pem'
   | 'truncatedPem'
   | 'keyOnlyPem'
   | 'csrPem'
@@ -183,6 +184,7 @@ export async function buildCertificateFixtures(): Promise<CertificateFixtures> {
     write('pkcs1-key.pem', clientCrt + pkcs1Key),
     write('key-mismatch.pem', caCrt + clientKey),
     write('crlf.pem', bundle.replace(/\n/g, '\r\n')),
+    write('utf16.pem', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(bundle, 'utf16le')])),
     // Cut inside the key block: the END line of the key is missing.
     write('truncated.pem', bundle.slice(0, bundle.length - 200)),
     write('key-only.pem', clientKey),
@@ -221,6 +223,7 @@ export async function buildCertificateFixtures(): Promise<CertificateFixtures> {
     pkcs1KeyPem: at('pkcs1-key.pem'),
     keyMismatchPem: at('key-mismatch.pem'),
     crlfPem: at('crlf.pem'),
+    utf16Pem: at('utf16.pem'),
     truncatedPem: at('truncated.pem'),
     keyOnlyPem: at('key-only.pem'),
     csrPem: at('csr.pem'),
