@@ -3,14 +3,17 @@ import { loadEnvironments, selectEnvironments } from './config/load-environments
 import { EnvironmentStack } from './constructs/environment-stack';
 import { environments } from './environments';
 
-/**
- * Composition only: validate every environment, then one stack per selected environment.
- * `args` are environment names; none means all.
- */
+export { checkEnvironmentCertificates } from './config/check-environment-certificates';
+
+/** The validated environments named in `args` (all when none is named). */
+export function selectedEnvironments(args: readonly string[]) {
+  return selectEnvironments(loadEnvironments(environments), args);
+}
+
+/** Composition only: one stack per selected environment. */
 export function synthesize(args: readonly string[], outdir?: string): void {
-  const selected = selectEnvironments(loadEnvironments(environments), args);
   const app = new App({ outdir });
-  for (const config of selected) new EnvironmentStack(app, config);
+  for (const config of selectedEnvironments(args)) new EnvironmentStack(app, config);
   app.synth();
 }
 

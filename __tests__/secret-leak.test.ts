@@ -24,13 +24,15 @@ describeWithOpenssl('secrets never leave their place', () => {
     const pfx = makePfx(workdir, password);
     pfxBase64 = fs.readFileSync(pfx).toString('base64');
     const outdir = path.join(workdir, 'cdktf.out');
-    // The variables a workstation or pipeline sets for the shipped certificate, for every environment.
-    const result = runScript('scripts/synth.js', [], {
+    // The variables a workstation or pipeline sets for the shipped certificate, for every environment;
+    // --check-certs makes synth really open the file with them.
+    const result = runScript('scripts/synth.js', ['--check-certs'], {
       CDKTF_OUTDIR: outdir,
       TF_VAR_mtls_backend_pfx_path: pfx,
       TF_VAR_mtls_backend_pfx_password: password,
     });
     expect(result.status).toBe(0);
+    expect(result.stdout).toContain(`${pfx}: ok (certificate mtls-backend)`);
     written = [
       ...filesUnder(outdir).map((file) => ({ file, text: fs.readFileSync(file, 'latin1') })),
       ...filesUnder(path.join(PROJECT_ROOT, '__tests__', '__snapshots__')).map((file) => ({ file, text: fs.readFileSync(file, 'latin1') })),
@@ -56,6 +58,22 @@ describeWithOpenssl('secrets never leave their place', () => {
       return false;
     });
     expect(leaks.map((w) => w.file)).toEqual([]);
+  });
+
+  it('fails the pre-flight before writing anything when the password is wrong, without printing either password', () => {
+    const outdir = path.join(workdir, 'failed-out');
+    const wrong = randomPassword();
+    const result = runScript('scripts/synth.js', ['--check-certs', 'dev'], {
+      CDKTF_OUTDIR: outdir,
+      TF_VAR_mtls_backend_pfx_path: path.join(workdir, 'client.pfx'),
+      TF_VAR_mtls_backend_pfx_password: wrong,
+    });
+    expect(result.status).toBe(1);
+    expect(result.stdout).toMatch(/client\.pfx: error: .*password/i);
+    expect(result.stderr).toContain('certificate pre-flight failed; nothing was synthesized');
+    expect(fs.existsSync(outdir)).toBe(false);
+    expect(`${result.stdout}${result.stderr}`).not.toContain(wrong);
+    expect(`${result.stdout}${result.stderr}`).not.toContain(password);
   });
 
   it('refers to the certificate only through the variables', () => {

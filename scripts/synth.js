@@ -1,6 +1,9 @@
 #!/usr/bin/env node
-// `npm run synth [-- <env>...]`: synthesizes the named environments (all when none is named) into
-// cdktf.out/ without the cdktf CLI, which costs about two seconds more and adds nothing to a synth.
+// `npm run synth [-- [--check-certs] <env>...]`: synthesizes the named environments (all when none is
+// named) into cdktf.out/ without the cdktf CLI, which costs about two seconds more and adds nothing here.
+//
+// --check-certs (or CHECK_CERTS=1): first opens every certificate file named by TF_VAR_<cert>_<format>_path
+// and fails, before anything is written, on any problem `npm run cert:check` would report.
 //
 // The stacks are written to a fresh directory that replaces cdktf.out/ only when synthesis succeeded:
 // a failed synth leaves the previous output as it was, never half of a new one, and a removed
@@ -14,19 +17,36 @@ const { loadTypeScript, reportError } = require('./run');
 const root = path.resolve(__dirname, '..');
 // CDKTF_OUTDIR, as the cdktf CLI names it, lets tests and pipelines synthesize elsewhere.
 const outdir = path.resolve(root, process.env.CDKTF_OUTDIR ?? 'cdktf.out');
-// Beside the target, so the final rename stays on one filesystem and is atomic.
-fs.mkdirSync(path.dirname(outdir), { recursive: true });
-const staging = fs.mkdtempSync(path.join(path.dirname(outdir), '.cdktf.out-'));
+const args = process.argv.slice(2);
+const checkCerts = args.includes('--check-certs') || process.env.CHECK_CERTS === '1';
+const names = args.filter((a) => a !== '--check-certs');
 
-try {
-  const { synthesize } = loadTypeScript(path.join(root, 'main.ts'));
-  synthesize(process.argv.slice(2), staging);
-  fs.rmSync(outdir, { recursive: true, force: true });
-  fs.renameSync(staging, outdir);
+async function main() {
+  const { synthesize, selectedEnvironments, checkEnvironmentCertificates } = loadTypeScript(path.join(root, 'main.ts'));
+  if (checkCerts) {
+    const { lines, failed } = await checkEnvironmentCertificates(selectedEnvironments(names));
+    for (const line of lines) console.log(line);
+    if (failed) {
+      console.error('error: certificate pre-flight failed; nothing was synthesized');
+      process.exitCode = 1;
+      return;
+    }
+  }
+  // Beside the target, so the final rename stays on one filesystem and is atomic.
+  fs.mkdirSync(path.dirname(outdir), { recursive: true });
+  const staging = fs.mkdtempSync(path.join(path.dirname(outdir), '.cdktf.out-'));
+  try {
+    synthesize(names, staging);
+    fs.rmSync(outdir, { recursive: true, force: true });
+    fs.renameSync(staging, outdir);
+  } finally {
+    fs.rmSync(staging, { recursive: true, force: true });
+  }
   const stacks = fs.readdirSync(path.join(outdir, 'stacks')).sort();
   console.log(`synthesized ${stacks.length} stack(s) into ${path.relative(process.cwd(), outdir) || '.'}/stacks: ${stacks.join(', ')}`);
-} catch (error) {
-  fs.rmSync(staging, { recursive: true, force: true });
+}
+
+main().catch((error) => {
   reportError(error);
   process.exitCode = 1;
-}
+});

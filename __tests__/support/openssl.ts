@@ -16,7 +16,7 @@ export function makePfx(dir: string, password: string, name = 'client'): string 
   const key = path.join(dir, `${name}.key`);
   const cert = path.join(dir, `${name}.crt`);
   const pfx = path.join(dir, `${name}.pfx`);
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '30', '-subj', `/CN=${name}`, '-addext', 'extendedKeyUsage=clientAuth'], { stdio: 'ignore' });
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '365', '-subj', `/CN=${name}`, '-addext', 'extendedKeyUsage=clientAuth'], { stdio: 'ignore' });
   execFileSync('openssl', ['pkcs12', '-export', '-inkey', key, '-in', cert, '-out', pfx, '-passout', 'env:PFX_PASSWORD'], {
     stdio: 'ignore',
     env: { ...process.env, PFX_PASSWORD: password },
