@@ -56,3 +56,17 @@ describe('npm run synth', () => {
     expect(`${result.stdout}${result.stderr}`).not.toMatch(/telemetry|checkpoint|warn/i);
   });
 });
+
+describe('npm run plan / deploy', () => {
+  it('without a terminal, names the variables to set instead of prompting', () => {
+    const result = runScript('scripts/workstation.js', ['diff', 'dev'], { TF_VAR_mtls_backend_pfx_path: undefined, TF_VAR_mtls_backend_pfx_password: undefined });
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim()).toBe(
+      'error: certificate mtls-backend: TF_VAR_mtls_backend_pfx_path and TF_VAR_mtls_backend_pfx_password not set, and there is no terminal to ask on. Fix: export them first',
+    );
+  });
+
+  it('fails with usage on an unknown command', () => {
+    expect(runScript('scripts/workstation.js', ['destroy', 'dev']).status).toBe(2);
+  });
+});
