@@ -1,5 +1,6 @@
 import type { CertificateFormat } from '../constructs/client-certificate';
 import type { PrincipalType } from '../constructs/principal';
+import type { PolicySuppression } from '../policies/check-policies';
 
 /**
  * One environment: everything that differs between dev, test and prod, as plain data. Each file in
@@ -49,6 +50,12 @@ export interface EnvironmentConfig {
    * @default - local state (terraform.<name>.tfstate), or whatever `terraform init -backend-config` supplies
    */
   readonly state?: RemoteStateConfig;
+  /**
+   * Security rules (policies/) this environment knowingly breaks, each with the reason. The reason is
+   * printed whenever the rule would have fired.
+   * @default - none: every rule applies
+   */
+  readonly policySuppressions?: readonly PolicySuppression[];
 }
 
 export interface ResourceGroupConfig {

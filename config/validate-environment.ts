@@ -1,6 +1,7 @@
 import { AzureNameKind, checkAzureName } from '../constructs/azure-names';
 import { ConfigurationError } from '../constructs/configuration-error';
 import { ValueRule, ValueRules } from '../constructs/value-rules';
+import { POLICY_RULES } from '../policies';
 import type { EnvironmentConfig } from './environment-config';
 
 /** An environment and the file it came from, which every message names. */
@@ -99,6 +100,15 @@ export function validateEnvironment({ file, config }: EnvironmentSource): Config
       seenBackends.set(backendName.toLowerCase(), i);
     }
     if (c.apiPolicy) check(`${at}.apiPolicy.apiName`, c.apiPolicy.apiName, ValueRules.apiName);
+  });
+
+  (config.policySuppressions ?? []).forEach((s, i) => {
+    if (!POLICY_RULES.some((r) => r.id === s.rule)) {
+      report(`policySuppressions[${i}].rule`, s.rule, `is not a policy rule (there are: ${POLICY_RULES.map((r) => r.id).join(', ')})`, 'use one of those ids');
+    }
+    if (typeof s.reason !== 'string' || s.reason.trim().length < 10) {
+      report(`policySuppressions[${i}].reason`, s.reason, 'must say why the rule is broken here (at least 10 characters)', 'write the reason a reviewer needs to accept it');
+    }
   });
 
   if (config.state) {

@@ -20,11 +20,14 @@ export class EnvironmentStack extends TerraformStack {
   readonly keyVault: IKeyVault;
   readonly apiManagement: IApiManagement;
   readonly certificates: readonly ClientCertificate[];
+  /** The environment this stack was built from. */
+  readonly config: EnvironmentConfig;
   /** The deployers' Certificates Officer assignments (empty when they exist beforehand). */
   readonly deployerAccess: readonly RoleAssignment[];
 
   constructor(scope: Construct, config: EnvironmentConfig) {
     super(scope, config.name);
+    this.config = config;
 
     new AzurermProvider(this, 'azurerm', {
       // Unset: the provider falls back to ARM_SUBSCRIPTION_ID, so one stack serves any pipeline.

@@ -42,7 +42,7 @@ function loadTypeScript(entry, { asMain = false, args = [] } = {}) {
 
 /** Prints an error the way a user should see it: our own configuration errors as their lines, anything else in full. */
 function reportError(error) {
-  if (error && (error.name === 'ConfigurationError' || error.name === 'ConfigurationErrors')) {
+  if (error && ['ConfigurationError', 'ConfigurationErrors', 'PolicyViolations'].includes(error.name)) {
     console.error(`error: ${error.message.split('\n').join('\nerror: ')}`);
   } else {
     console.error(error);

@@ -36,7 +36,7 @@ async function main() {
   fs.mkdirSync(path.dirname(outdir), { recursive: true });
   const staging = fs.mkdtempSync(path.join(path.dirname(outdir), '.cdktf.out-'));
   try {
-    synthesize(names, staging);
+    for (const line of synthesize(names, staging)) console.error(`warning: ${line}`);
     fs.rmSync(outdir, { recursive: true, force: true });
     fs.renameSync(staging, outdir);
   } finally {

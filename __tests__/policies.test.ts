@@ -1,0 +1,79 @@
+import { checkPolicies, describeFinding } from '../policies/check-policies';
+import { enforcePolicies } from '../policies/enforce-policies';
+import { POLICY_RULES } from '../policies';
+import { validateEnvironment } from '../config/validate-environment';
+import { baseEnvironment, synthEnvironment } from './support/stack-fixture';
+
+const rule = (id: string) => {
+  const found = POLICY_RULES.find((r) => r.id === id);
+  if (!found) throw new Error(`no rule ${id}`);
+  return found;
+};
+const sensitive = { variable: { p: { sensitive: true }, q: {} } };
+
+// For each rule, one block that complies and one that does not, as cdk-nag's tests do.
+describe.each([
+  ['AKV1', { rbac_authorization_enabled: true }, { rbac_authorization_enabled: false }],
+  ['AKV2', { purge_protection_enabled: true }, {}],
+  ['AKV3', { network_acls: { default_action: 'Deny' } }, { network_acls: { default_action: 'Allow' } }],
+  ['CERT1', { certificate: { contents: '${filebase64(var.x_pfx_path)}' } }, { certificate: { contents: 'MIIJqQIBAzCCCW8GCSqGSIb3DQEHAaCCCWAEgglcMIIJWDCCBA8' } }],
+  ['CERT2', { certificate: { contents: '${filebase64(var.x)}', password: '${var.p}' } }, { certificate: { contents: '${filebase64(var.x)}', password: '${var.q}' } }],
+  ['CERT3', { certificate_policy: { key_properties: { exportable: true } } }, { certificate_policy: { key_properties: { exportable: false } } }],
+  [
+    'RBAC1',
+    { role_definition_id: '/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/4633458b-17de-408a-b874-0445c86b69e6', scope: '${azurerm_key_vault.KeyVault.id}/secrets/mtls' },
+    { role_definition_id: '/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/4633458b-17de-408a-b874-0445c86b69e6', scope: '${azurerm_key_vault.KeyVault.id}' },
+  ],
+  ['APIM1', { tls: { validate_certificate_chain: true, validate_certificate_name: true } }, { tls: { validate_certificate_chain: true, validate_certificate_name: false } }],
+])('rule %s', (id, compliant, nonCompliant) => {
+  it('accepts a compliant block', () => {
+    expect(rule(id).isCompliant(compliant, sensitive)).toBe(true);
+  });
+  it('flags a non-compliant one', () => {
+    expect(rule(id).isCompliant(nonCompliant, sensitive)).toBe(false);
+  });
+});
+
+describe('policy checks on synthesized stacks', () => {
+  it('find nothing to say about a stack built from the constructs with their defaults', () => {
+    expect(checkPolicies(synthEnvironment().tf as never)).toEqual([]);
+  });
+
+  it('has a test case for every rule', () => {
+    expect(POLICY_RULES.map((r) => r.id).sort()).toEqual(['AKV1', 'AKV2', 'AKV3', 'APIM1', 'CERT1', 'CERT2', 'CERT3', 'RBAC1']);
+  });
+
+  it('stop synth on an error-level rule, naming the environment, the rule, the resource and the fix', () => {
+    const { stack } = synthEnvironment({ keyVault: { name: 'kv-unit', purgeProtectionEnabled: false } });
+    expect(() => enforcePolicies(stack)).toThrow(
+      /^environments\/unit\.ts: AKV2 \(error\) azurerm_key_vault\.KeyVault: A Key Vault has purge protection.* Fix: leave keyVault\.purgeProtectionEnabled at its default \(true\), or suppress AKV2 with a reason in policySuppressions\.$/,
+    );
+  });
+
+  it('let a suppression with a reason through, and still show it', () => {
+    const { stack } = synthEnvironment({
+      keyVault: { name: 'kv-unit', purgeProtectionEnabled: false },
+      policySuppressions: [{ rule: 'AKV2', address: 'azurerm_key_vault.KeyVault', reason: 'throw-away vault for load tests, recreated daily' }],
+    });
+    expect(enforcePolicies(stack)).toEqual([expect.stringContaining('AKV2 (suppressed) azurerm_key_vault.KeyVault: A Key Vault has purge protection')]);
+    expect(enforcePolicies(stack)[0]).toContain('Suppressed: throw-away vault for load tests, recreated daily');
+  });
+
+  it('return warnings without stopping synth', () => {
+    const { stack } = synthEnvironment({ keyVault: { name: 'kv-unit', networkAcls: { defaultAction: 'Allow' } } });
+    const lines = enforcePolicies(stack);
+    expect(lines).toEqual([expect.stringContaining('AKV3 (warning) azurerm_key_vault.KeyVault')]);
+    expect(describeFinding(checkPolicies(stack.toTerraform())[0])).toBe(lines[0].replace('environments/unit.ts: ', ''));
+  });
+
+  it('refuse a suppression without a reason, or of an unknown rule', () => {
+    const problems = validateEnvironment({
+      file: 'environments/unit.ts',
+      config: { ...baseEnvironment, policySuppressions: [{ rule: 'AKV9', reason: 'because' }] },
+    }).map((p) => p.message);
+    expect(problems).toEqual([
+      expect.stringContaining('policySuppressions[0].rule = "AKV9": is not a policy rule (there are: AKV1, AKV2, AKV3, CERT1, CERT2, CERT3, RBAC1, APIM1)'),
+      expect.stringContaining('policySuppressions[0].reason = "because": must say why the rule is broken here'),
+    ]);
+  });
+});
