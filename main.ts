@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { App } from 'cdktf';
 import { loadEnvironments, selectEnvironments } from './config/load-environments';
 import { EnvironmentStack } from './constructs/environment-stack';
@@ -16,11 +18,17 @@ export function selectedEnvironments(args: readonly string[]) {
  * anything is written. Returns the warnings (and suppressed findings) to show.
  */
 export function synthesize(args: readonly string[], outdir?: string): string[] {
-  const app = new App({ outdir });
+  // No stack traces in the synthesized metadata: they name this machine's paths and cost time.
+  const app = new App({ outdir, stackTraces: false });
   const stacks = selectedEnvironments(args).map((config) => new EnvironmentStack(app, config));
-  const warnings = stacks.flatMap((stack) => enforcePolicies(stack));
   app.synth();
-  return warnings;
+  // Checked on the files just written: what will be applied, at no second synthesis. On an error the
+  // caller (scripts/synth.js) discards the whole output directory.
+  return stacks.flatMap((stack) => enforcePolicies(stack.config, readStackJson(app.outdir, stack)));
+}
+
+function readStackJson(outdir: string, stack: EnvironmentStack) {
+  return JSON.parse(fs.readFileSync(path.join(outdir, 'stacks', stack.node.id, 'cdk.tf.json'), 'utf8'));
 }
 
 // Run directly (the cdktf CLI's "app" in cdktf.json): synthesize everything.

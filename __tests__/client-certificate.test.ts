@@ -150,3 +150,16 @@ describe('ClientCertificate', () => {
     ]);
   });
 });
+
+describe('ClientCertificate with a user-assigned identity', () => {
+  it('grants APIM access and waits for it without waiting for APIM\'s creation', () => {
+    const graph = buildDependencyGraph(
+      synthEnvironment({
+        apiManagement: { name: 'apim-unit', publisherName: 'Unit', publisherEmail: 'unit@example.com', identity: { type: 'UserAssigned', name: 'id-apim-unit' } },
+      }).tf,
+    );
+    for (const address of ['azurerm_role_assignment.KeyVault_ApimSecretRead-mtls-backend', 'time_sleep.Certificate-mtls-backend_ApimAccessPropagation_Sleep']) {
+      expect([address, [...transitiveDependencies(graph, address)].filter((a) => a.startsWith('azurerm_api_management.'))]).toEqual([address, []]);
+    }
+  });
+});

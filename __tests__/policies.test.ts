@@ -44,26 +44,26 @@ describe('policy checks on synthesized stacks', () => {
   });
 
   it('stop synth on an error-level rule, naming the environment, the rule, the resource and the fix', () => {
-    const { stack } = synthEnvironment({ keyVault: { name: 'kv-unit', purgeProtectionEnabled: false } });
-    expect(() => enforcePolicies(stack)).toThrow(
+    const { stack, tf } = synthEnvironment({ keyVault: { name: 'kv-unit', purgeProtectionEnabled: false } });
+    expect(() => enforcePolicies(stack.config, tf)).toThrow(
       /^environments\/unit\.ts: AKV2 \(error\) azurerm_key_vault\.KeyVault: A Key Vault has purge protection.* Fix: leave keyVault\.purgeProtectionEnabled at its default \(true\), or suppress AKV2 with a reason in policySuppressions\.$/,
     );
   });
 
   it('let a suppression with a reason through, and still show it', () => {
-    const { stack } = synthEnvironment({
+    const { stack, tf } = synthEnvironment({
       keyVault: { name: 'kv-unit', purgeProtectionEnabled: false },
       policySuppressions: [{ rule: 'AKV2', address: 'azurerm_key_vault.KeyVault', reason: 'throw-away vault for load tests, recreated daily' }],
     });
-    expect(enforcePolicies(stack)).toEqual([expect.stringContaining('AKV2 (suppressed) azurerm_key_vault.KeyVault: A Key Vault has purge protection')]);
-    expect(enforcePolicies(stack)[0]).toContain('Suppressed: throw-away vault for load tests, recreated daily');
+    expect(enforcePolicies(stack.config, tf)).toEqual([expect.stringContaining('AKV2 (suppressed) azurerm_key_vault.KeyVault: A Key Vault has purge protection')]);
+    expect(enforcePolicies(stack.config, tf)[0]).toContain('Suppressed: throw-away vault for load tests, recreated daily');
   });
 
   it('return warnings without stopping synth', () => {
-    const { stack } = synthEnvironment({ keyVault: { name: 'kv-unit', networkAcls: { defaultAction: 'Allow' } } });
-    const lines = enforcePolicies(stack);
+    const { stack, tf } = synthEnvironment({ keyVault: { name: 'kv-unit', networkAcls: { defaultAction: 'Allow' } } });
+    const lines = enforcePolicies(stack.config, tf);
     expect(lines).toEqual([expect.stringContaining('AKV3 (warning) azurerm_key_vault.KeyVault')]);
-    expect(describeFinding(checkPolicies(stack.toTerraform())[0])).toBe(lines[0].replace('environments/unit.ts: ', ''));
+    expect(describeFinding(checkPolicies(tf)[0])).toBe(lines[0].replace('environments/unit.ts: ', ''));
   });
 
   it('refuse a suppression without a reason, or of an unknown rule', () => {

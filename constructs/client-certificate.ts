@@ -147,7 +147,9 @@ export class ClientCertificate extends Construct {
     const apim = props.apiManagement;
     // The scope names the certificate resource's `name`, which makes the grant wait for the import:
     // Azure refuses a role assignment on a secret that does not exist yet.
-    this.apimAccess = props.keyVault.grantSecretRead({ ...apim.keyVaultIdentity.principal, description: `API Management ${apim.apiManagementName}` }, this.keyVaultCertificate.name, `ApimSecretRead-${props.name}`, {
+    // A literal description: naming the instance through its resource would make the grant (and the
+    // wait after it) wait for APIM's creation even when the identity is user-assigned and exists sooner.
+    this.apimAccess = props.keyVault.grantSecretRead({ ...apim.keyVaultIdentity.principal, description: "API Management's identity" }, this.keyVaultCertificate.name, `ApimSecretRead-${props.name}`, {
       principalIsNew: apim.keyVaultIdentity.isNew,
     });
     const wait = new RbacPropagationWait(this, 'ApimAccessPropagation', {

@@ -1,0 +1,45 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { PROJECT_ROOT, runScript } from './support/run-command';
+
+// scripts/run.js keeps a bundle cache; these check that it can never run stale code.
+describe('scripts/run.js', () => {
+  const dir = fs.mkdtempSync(path.join(PROJECT_ROOT, '__tests__', '.run-ts-'));
+  const entry = path.join(dir, 'entry.ts');
+  const dependency = path.join(dir, 'value.ts');
+  const cacheDir = path.join(PROJECT_ROOT, 'node_modules', '.cache', 'run-ts');
+  const cacheFiles = () => (fs.existsSync(cacheDir) ? fs.readdirSync(cacheDir) : []);
+
+  beforeAll(() => {
+    fs.writeFileSync(entry, "import { value } from './value';\nconsole.log(`value=${value}`);\n");
+    fs.writeFileSync(dependency, "export const value: string = 'first';\n");
+  });
+  afterAll(() => {
+    for (const f of cacheFiles()) if (fs.readFileSync(path.join(cacheDir, f), 'utf8').includes(path.basename(dir))) fs.rmSync(path.join(cacheDir, f));
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('runs a TypeScript entry point and caches its bundle', () => {
+    const before = new Set(cacheFiles());
+    expect(runScript('scripts/run.js', [entry]).stdout).toBe('value=first\n');
+    expect(cacheFiles().filter((f) => !before.has(f))).toHaveLength(1);
+  });
+
+  it('serves an unchanged entry from the cache', () => {
+    const [cacheFile] = cacheFiles().filter((f) => fs.readFileSync(path.join(cacheDir, f), 'utf8').includes(path.basename(dir)));
+    const written = fs.statSync(path.join(cacheDir, cacheFile)).mtimeMs;
+    expect(runScript('scripts/run.js', [entry]).stdout).toBe('value=first\n');
+    expect(fs.statSync(path.join(cacheDir, cacheFile)).mtimeMs).toBe(written);
+  });
+
+  it('bundles afresh when an imported file changes', () => {
+    fs.writeFileSync(dependency, "export const value: string = 'second';\n");
+    expect(runScript('scripts/run.js', [entry]).stdout).toBe('value=second\n');
+  });
+
+  it('bundles afresh when a new import appears', () => {
+    fs.writeFileSync(path.join(dir, 'extra.ts'), "export const extra = 'third';\n");
+    fs.writeFileSync(entry, "import { value } from './value';\nimport { extra } from './extra';\nconsole.log(`value=${value} ${extra}`);\n");
+    expect(runScript('scripts/run.js', [entry]).stdout).toBe('value=second third\n');
+  });
+});
