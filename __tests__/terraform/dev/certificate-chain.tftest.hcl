@@ -1,5 +1,6 @@
 # The certificate chain as Terraform itself evaluates it, against the real provider schemas with mocked
 # providers: which value flows into which argument after apply, which jest's look at the JSON cannot show.
+# One run: each run block costs seconds of provider start-up, and every assertion below reads the same apply.
 
 mock_provider "azurerm" {
   mock_resource "azurerm_key_vault" {
@@ -22,52 +23,44 @@ variables {
   mtls_backend_pfx_password = "not-a-real-password"
 }
 
-run "apim_certificate_follows_the_versionless_secret" {
+run "certificate_chain_after_apply" {
   command = apply
 
   assert {
     condition     = azurerm_api_management_certificate.Certificate-mtls-backend_ApiManagementCertificate.key_vault_secret_id == azurerm_key_vault_certificate.Certificate-mtls-backend_KeyVaultCertificate.versionless_secret_id
     error_message = "APIM must reference the certificate's versionless secret id, so it follows renewals"
   }
-}
-
-run "apim_reads_only_the_certificate_secret" {
-  command = apply
 
   assert {
     condition     = azurerm_role_assignment.KeyVault_ApimSecretRead-mtls-backend.scope == "${azurerm_key_vault.KeyVault.id}/secrets/mtls-backend"
     error_message = "APIM's read access must be scoped to the certificate's secret, not the vault"
   }
+
   assert {
     condition     = azurerm_role_assignment.KeyVault_ApimSecretRead-mtls-backend.principal_id == azurerm_api_management.ApiManagement.identity[0].principal_id
     error_message = "the secret must be readable by APIM's own identity"
   }
+
   assert {
     condition     = endswith(azurerm_role_assignment.KeyVault_ApimSecretRead-mtls-backend.role_definition_id, "/providers/Microsoft.Authorization/roleDefinitions/4633458b-17de-408a-b874-0445c86b69e6")
     error_message = "APIM must get Key Vault Secrets User"
   }
-}
-
-run "deployer_can_import_into_the_vault" {
-  command = apply
 
   assert {
     condition     = azurerm_role_assignment.KeyVault_DeployerAccess-00000000-0000-0000-0000-00000000d001.scope == azurerm_key_vault.KeyVault.id
     error_message = "the deployer's Certificates Officer role must be on the vault"
   }
+
   assert {
     condition     = azurerm_role_assignment.KeyVault_DeployerAccess-00000000-0000-0000-0000-00000000d001.role_definition_id == "/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.Authorization/roleDefinitions/a4417e6f-fecd-4de8-b567-7b0420556985"
     error_message = "the deployer must get Key Vault Certificates Officer, by its subscription-scoped id"
   }
-}
-
-run "the_import_reads_the_file_and_password_from_variables" {
-  command = plan
 
   assert {
     condition     = azurerm_key_vault_certificate.Certificate-mtls-backend_KeyVaultCertificate.certificate[0].contents == filebase64(var.mtls_backend_pfx_path)
     error_message = "the certificate contents must be the file named by the path variable"
   }
+
   assert {
     condition     = azurerm_key_vault_certificate.Certificate-mtls-backend_KeyVaultCertificate.certificate_policy[0].key_properties[0].exportable
     error_message = "APIM can only use an exportable key"
