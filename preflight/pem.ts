@@ -169,7 +169,7 @@ function readKeyBlock(block: PemBlock, position: string, context: PemContext): K
       error(
         'damaged-pem-block',
         `${position} is a private key format Key Vault does not import.`,
-        'export the key as PKCS#8 PEM (-----BEGIN PRIVATE KEY-----) from the tool that created it.',
+        'export the key as PKCS#8 PEM (a block labelled BEGIN PRIVATE KEY) from the tool that created it.',
       ),
     );
     return { findings };
