@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { environments } from '../environments';
-import { runScript } from './support/run-command';
+import { PROJECT_ROOT, runScript } from './support/run-command';
 
 describe('npm run synth', () => {
   let workdir: string;
@@ -58,12 +59,33 @@ describe('npm run synth', () => {
 });
 
 describe('npm run plan / deploy', () => {
+  const withoutCertificateVariables = () => Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TF_VAR_')));
+
   it('without a terminal, names the variables to set instead of prompting', () => {
     const result = runScript('scripts/workstation.js', ['diff', 'dev'], { TF_VAR_mtls_backend_pfx_path: undefined, TF_VAR_mtls_backend_pfx_password: undefined });
     expect(result.status).toBe(1);
     expect(result.stderr.trim()).toBe(
       'error: certificate mtls-backend: TF_VAR_mtls_backend_pfx_path and TF_VAR_mtls_backend_pfx_password not set, and there is no terminal to ask on. Fix: export them first',
     );
+  });
+
+  // A pseudo-terminal needs python3's pty module; without python3 there is no terminal to test on.
+  const itOnTerminal = spawnSync('python3', ['-c', 'import pty'], { stdio: 'ignore' }).status === 0 ? it : it.skip;
+  itOnTerminal('asks for the file and the password on a terminal, never echoing the password, and checks the file first', () => {
+    const password = `typed-${Date.now()}-secret`;
+    const missing = path.join(os.tmpdir(), `no-such-${process.pid}.pfx`);
+    const result = spawnSync(
+      'python3',
+      [path.join(PROJECT_ROOT, '__tests__/support/answer-prompts.py'), 'PFX file for certificate mtls-backend: ', missing, 'Password of', password, '--', process.execPath, 'scripts/workstation.js', 'diff', 'dev'],
+      { cwd: PROJECT_ROOT, encoding: 'utf8', env: withoutCertificateVariables(), timeout: 60_000 },
+    );
+    const screen = result.stdout;
+    expect(screen).toContain('PFX file for certificate mtls-backend: ');
+    expect(screen).toContain(missing); // the path is echoed as typed
+    expect(screen).toContain(`Password of ${path.basename(missing)}: `);
+    expect(screen).not.toContain(password);
+    expect(screen).toMatch(new RegExp(`${missing.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: error: no file or directory exists at this path`));
+    expect(screen.trim().split('\n').pop()).toBe('exit=1');
   });
 
   it('fails with usage on an unknown command', () => {

@@ -44,13 +44,14 @@ async function main() {
     const format = cert.format ?? 'pfx';
     const pathVar = `TF_VAR_${stem}_${format}_path`;
     const passwordVar = `TF_VAR_${stem}_pfx_password`;
-    const missing = [pathVar, ...(format === 'pfx' ? [passwordVar] : [])].filter((v) => env[v] === undefined);
+    // An empty path is no path; an empty password is a real one (a PFX may have none).
+    const missing = [pathVar, ...(format === 'pfx' ? [passwordVar] : [])].filter((v) => (v === pathVar ? !env[v] : env[v] === undefined));
     if (missing.length && !process.stdin.isTTY) {
       console.error(`error: certificate ${cert.name}: ${missing.join(' and ')} not set, and there is no terminal to ask on. Fix: export them first`);
       process.exitCode = 1;
       return;
     }
-    if (env[pathVar] === undefined) env[pathVar] = path.resolve(await ask(`${format.toUpperCase()} file for certificate ${cert.name}: `));
+    if (!env[pathVar]) env[pathVar] = path.resolve(await ask(`${format.toUpperCase()} file for certificate ${cert.name}: `));
     if (format === 'pfx' && env[passwordVar] === undefined) env[passwordVar] = await ask(`Password of ${path.basename(env[pathVar])}: `, { secret: true });
   }
   const { lines, failed } = await app.checkEnvironmentCertificates([environment], env);
