@@ -6,7 +6,9 @@ import { EnvironmentStack } from './constructs/environment-stack';
 import { environments } from './environments';
 import { enforcePolicies } from './policies/enforce-policies';
 
+// For scripts/synth.js and scripts/workstation.js, which load this file.
 export { checkEnvironmentCertificates } from './config/check-environment-certificates';
+export { certificateVariableNames } from './constructs/client-certificate';
 
 /** The validated environments named in `args` (all when none is named). */
 export function selectedEnvironments(args: readonly string[]) {
@@ -14,8 +16,8 @@ export function selectedEnvironments(args: readonly string[]) {
 }
 
 /**
- * Composition only: one stack per selected environment, each held to the security rules before
- * anything is written. Returns the warnings (and suppressed findings) to show.
+ * Composition only: one stack per selected environment, each held to the security rules before the
+ * caller lets its output replace cdktf.out/. Returns the warnings (and suppressed findings) to show.
  */
 export function synthesize(args: readonly string[], outdir?: string): string[] {
   // No stack traces in the synthesized metadata: they name this machine's paths and cost time.

@@ -116,6 +116,12 @@ describe('environment validation', () => {
     ]);
   });
 
+  it('fails when an existing APIM is given a user-assigned identity this stack would create', () => {
+    expect(problemsWith({ apiManagement: { name: 'apim-unit', existing: true, identity: { type: 'UserAssigned', name: 'id-new' } } })).toEqual([
+      expect.stringContaining('apiManagement.identity.existing = (not set): must be true when APIM exists already'),
+    ]);
+  });
+
   it('does not ask for a publisher when APIM exists already', () => {
     expect(problemsWith({ apiManagement: { name: 'apim-unit', existing: true } })).toEqual([]);
   });
@@ -141,7 +147,7 @@ describe('environment validation', () => {
 
   it('fails on an IP rule that is not an IPv4 address or range', () => {
     expect(problemsWith({ keyVault: { name: 'kv-unit', networkAcls: { defaultAction: 'Deny', ipRules: ['203.0.113.300'] } } })).toEqual([
-      expect.stringContaining('keyVault.networkAcls.ipRules[0] = "203.0.113.300": must be a public IPv4 address or CIDR range'),
+      expect.stringContaining('keyVault.networkAcls.ipRules[0] = "203.0.113.300": must be an IPv4 address or CIDR range'),
     ]);
   });
 

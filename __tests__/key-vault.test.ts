@@ -51,10 +51,6 @@ describe('KeyVault', () => {
     expect(grant.principal_id).toBe('11111111-1111-1111-1111-111111111111');
   });
 
-  it('uses the built-in role ids Microsoft publishes', () => {
-    expect(BuiltInRoles.keyVaultCertificatesOfficer.roleDefinitionId).toBe('a4417e6f-fecd-4de8-b567-7b0420556985');
-    expect(BuiltInRoles.keyVaultSecretsUser.roleDefinitionId).toBe('4633458b-17de-408a-b874-0445c86b69e6');
-  });
 
   it('grants the current caller only when asked to', () => {
     const without = synthEnvironment().tf;

@@ -86,6 +86,27 @@ describe('Azure DevOps pipeline', () => {
     ]);
   });
 
+  it('downloads the same certificate files in the apply job, where Terraform reads them again', () => {
+    for (const { config } of environments) {
+      const [plan, apply] = stageOf(config.name).jobs;
+      const downloads = (steps: any[]) => steps.filter((s) => s.task === 'DownloadSecureFile@1').map((s) => [s.name, s.inputs.secureFile]);
+      expect(downloads(apply.strategy.runOnce.deploy.steps)).toEqual(downloads(plan.steps));
+      expect(downloads(plan.steps)).toHaveLength(config.certificates.length);
+    }
+  });
+
+  it('passes only values that exist at run time: secrets from the variable group, secure file paths, system tokens', () => {
+    const allowed = /^\$\((System\.AccessToken|System\.OidcRequestUri|TF_PLAN_ENCRYPTION_KEY|\w+_pfx_password|file_\w+\.secureFilePath)\)$/;
+    for (const { config } of environments) {
+      const [plan, apply] = stageOf(config.name).jobs;
+      for (const step of [...plan.steps, ...apply.strategy.runOnce.deploy.steps].filter((s: any) => s.env)) {
+        for (const [name, value] of Object.entries<string>(step.env)) {
+          if (String(value).includes('$(')) expect([name, value]).toEqual([name, expect.stringMatching(allowed)]);
+        }
+      }
+    }
+  });
+
   it('applies the published plan in a deployment job bound to an Azure DevOps environment', () => {
     for (const { config } of environments) {
       const apply = stageOf(config.name).jobs.find((j: any) => j.deployment === 'apply');
@@ -133,6 +154,8 @@ describe('GitHub Actions workflows', () => {
     expect(job.environment).toBe('${{ inputs.environment }}');
     expect(job.permissions['id-token']).toBe('write');
     expect(job.steps.some((s: any) => String(s.uses).startsWith('azure/login@'))).toBe(true);
+    expect(job.env.ARM_USE_OIDC).toBe('true');
+    expect(JSON.stringify(called)).not.toMatch(/client-secret|ARM_CLIENT_SECRET|creds:/);
     const cleanup = job.steps.find((s: any) => s.name?.startsWith('Remove the certificate files'));
     expect(cleanup.if).toBe('always()');
     expect(job.steps.find((s: any) => s.name === 'Write the certificate files').run).toContain('umask 077');
@@ -145,8 +168,11 @@ describe('pipeline files', () => {
     expect(text).not.toMatch(/-----BEGIN/);
     expect(text).not.toMatch(/[A-Za-z0-9+/]{64,}={0,2}/);
     // Every password the pipelines set comes from a secret reference, never a literal.
-    for (const line of text.split('\n').filter((l) => /password[A-Za-z_]*\s*[:=]/i.test(l) && /TF_VAR/.test(l))) {
-      expect(line).toMatch(/(\$\(|\$\{\{|\$\()/);
+    const passwordLines = text.split('\n').filter((l) => /TF_VAR_.*_pfx_password.*[:=]/.test(l));
+    for (const line of passwordLines) {
+      expect(line).toMatch(/(_pfx_password: \$\(\$\{\{ cert\.stem \}\}_pfx_password\)|_pfx_password=\$password")\s*$/);
     }
+    // The two files that set passwords must have been looked at, or the loop above proves nothing.
+    if (['pipelines/templates/deploy-environment.yml', '.github/workflows/deploy-environment.yml'].includes(file)) expect(passwordLines.length).toBeGreaterThan(0);
   });
 });

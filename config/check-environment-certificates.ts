@@ -1,4 +1,4 @@
-import { variableStem } from '../constructs/client-certificate';
+import { certificateVariableNames } from '../constructs/client-certificate';
 import { checkCertificate, formatFindings } from '../preflight/check-certificate';
 import type { EnvironmentConfig } from './environment-config';
 
@@ -22,8 +22,8 @@ export async function checkEnvironmentCertificates(
   let failed = false;
   const seen = new Set<string>();
   for (const { name, format = 'pfx' } of environments.flatMap((e) => e.certificates)) {
-    const stem = variableStem(name);
-    const pathVariable = `TF_VAR_${stem}_${format}_path`;
+    const names = certificateVariableNames(name, format);
+    const pathVariable = `TF_VAR_${names.path}`;
     if (seen.has(pathVariable)) continue;
     seen.add(pathVariable);
     const path = env[pathVariable];
@@ -31,11 +31,11 @@ export async function checkEnvironmentCertificates(
       lines.push(`certificate ${name}: not checked (${pathVariable} is not set)`);
       continue;
     }
-    const passwordVariable = `TF_VAR_${stem}_pfx_password`;
+    const passwordVariable = names.password && `TF_VAR_${names.password}`;
     const result = await checkCertificate({
       path,
       format,
-      password: format === 'pfx' ? env[passwordVariable] : undefined,
+      password: passwordVariable ? env[passwordVariable] : undefined,
       passwordEnv: passwordVariable,
     });
     failed ||= !result.ok;

@@ -66,7 +66,14 @@ export function validateEnvironment({ file, config }: EnvironmentSource): Config
     check('apiManagement.publisherEmail', apim.publisherEmail, ValueRules.email);
     check('apiManagement.skuName', apim.skuName, ValueRules.apimSku);
   }
-  if (apim?.identity?.type === 'UserAssigned') name('apiManagement.identity.name', 'userAssignedIdentity', apim.identity.name);
+  if (apim?.identity?.type === 'UserAssigned') {
+    name('apiManagement.identity.name', 'userAssignedIdentity', apim.identity.name);
+    if (apim.existing && !apim.identity.existing) {
+      report('apiManagement.identity.existing', apim.identity.existing,
+        'must be true when APIM exists already: this stack cannot attach a new identity to an instance it does not manage',
+        'attach the identity to the instance first and set identity.existing: true, or use its system-assigned identity');
+    }
+  }
 
   const seenDeployers = new Set<string>();
   (config.deployers ?? []).forEach((d, i) => {

@@ -104,23 +104,24 @@ export class ClientCertificate extends Construct {
     }
     const key = props.key ?? { keyType: 'RSA', keySize: 2048 };
     const stem = variableStem(props.name);
+    const names = certificateVariableNames(props.name, format);
 
     const pathVariable = new TerraformVariable(this, 'PathVariable', {
       type: 'string',
       description: `Path of the ${format.toUpperCase()} file for certificate "${props.name}", read with filebase64() at plan/apply time.`,
     });
-    pathVariable.overrideLogicalId(`${stem}_${format}_path`);
-    this.pathVariableName = `${stem}_${format}_path`;
+    pathVariable.overrideLogicalId(names.path);
+    this.pathVariableName = names.path;
 
     let password: string | undefined;
-    if (format === 'pfx') {
+    if (names.password) {
       const passwordVariable = new TerraformVariable(this, 'PasswordVariable', {
         type: 'string',
         sensitive: true,
-        description: `Password of the PFX file for certificate "${props.name}". Set TF_VAR_${stem}_pfx_password; never commit it.`,
+        description: `Password of the PFX file for certificate "${props.name}". Set TF_VAR_${names.password}; never commit it.`,
       });
-      passwordVariable.overrideLogicalId(`${stem}_pfx_password`);
-      this.passwordVariableName = `${stem}_pfx_password`;
+      passwordVariable.overrideLogicalId(names.password);
+      this.passwordVariableName = names.password;
       password = passwordVariable.stringValue;
     }
 
@@ -233,4 +234,14 @@ export class ClientCertificate extends Construct {
 /** "mtls-backend" → "mtls_backend": Terraform variable names that a shell can export as TF_VAR_… */
 export function variableStem(certificateName: string): string {
   return certificateName.toLowerCase().replace(/-/g, '_');
+}
+
+/**
+ * The Terraform variables a certificate is given through, in one place for the construct, the
+ * pre-flight and the workstation commands: "mtls_backend_pfx_path" and "mtls_backend_pfx_password"
+ * (no password for PEM). Set them as TF_VAR_<name>.
+ */
+export function certificateVariableNames(certificateName: string, format: CertificateFormat): { path: string; password?: string } {
+  const stem = variableStem(certificateName);
+  return { path: `${stem}_${format}_path`, password: format === 'pfx' ? `${stem}_pfx_password` : undefined };
 }

@@ -36,7 +36,3 @@ export function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   return JSON.stringify(value) ?? String(value);
 }
-
-export function isConfigurationError(error: unknown): error is ConfigurationError | ConfigurationErrors {
-  return error instanceof Error && (error.name === 'ConfigurationError' || error.name === 'ConfigurationErrors');
-}

@@ -32,7 +32,8 @@ export class EnvironmentStack extends TerraformStack {
     new AzurermProvider(this, 'azurerm', {
       // Unset: the provider falls back to ARM_SUBSCRIPTION_ID, so one stack serves any pipeline.
       subscriptionId: config.subscriptionId,
-      // The state backend and the provider use Entra ID, never storage account keys.
+      // Storage data-plane calls made by the provider use Entra ID, never account keys (the state
+      // backend's own setting is use_azuread_auth, below).
       storageUseAzuread: true,
       features: [
         {

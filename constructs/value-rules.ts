@@ -53,7 +53,7 @@ export const ValueRules = {
     test: (v: string) => /^[^*#&+:<>?/\\]{1,256}$/.test(v),
   },
   ipRule: {
-    rule: 'must be a public IPv4 address or CIDR range (a.b.c.d or a.b.c.d/nn)',
+    rule: 'must be an IPv4 address or CIDR range (a.b.c.d or a.b.c.d/nn)',
     fix: 'write it as 203.0.113.10 or 203.0.113.0/24',
     test: (v: string) =>
       /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(\/(\d|[12]\d|3[0-2]))?$/.test(v) && v.split('/')[0].split('.').every((o) => Number(o) <= 255),

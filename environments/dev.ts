@@ -17,9 +17,12 @@ const dev: EnvironmentConfig = {
     publisherEmail: 'platform@contoso.example',
     skuName: 'Developer_1',
   },
-  deployers: [{ objectId: '00000000-0000-0000-0000-00000000d001', type: 'ServicePrincipal', description: 'pipeline: apimcert-dev' }],
-  // A developer applying from a workstation after `az login` gets import rights too.
-  grantCurrentCaller: true,
+  // The pipeline's principal and the developers who deploy from a workstation. grantCurrentCaller would
+  // flip one assignment between them (and collide with the pipeline's own): it is for personal stacks.
+  deployers: [
+    { objectId: '00000000-0000-0000-0000-00000000d001', type: 'ServicePrincipal', description: 'pipeline: apimcert-dev' },
+    { objectId: '00000000-0000-0000-0000-00000000e001', type: 'Group', description: 'apimcert developers' },
+  ],
   certificates: [
     {
       name: 'mtls-backend',
@@ -29,6 +32,7 @@ const dev: EnvironmentConfig = {
     },
   ],
   tags: { environment: 'dev', workload: 'apimcert' },
+  state: { resourceGroupName: 'rg-tfstate', storageAccountName: 'sttfstateapimcert', containerName: 'tfstate' },
 };
 
 export default dev;

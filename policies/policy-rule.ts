@@ -1,5 +1,5 @@
 /**
- * A security rule checked on every synthesized stack before anything is written, in the manner of
+ * A security rule checked on every synthesized stack before its output replaces cdktf.out/, in the manner of
  * cdk-nag: an id, one sentence, and a small function that says whether one block complies.
  * Rules read the Terraform JSON, so they judge what will be applied, whichever construct wrote it.
  */

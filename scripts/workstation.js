@@ -40,19 +40,19 @@ async function main() {
   const [environment] = app.selectedEnvironments([envName]);
   const env = { ...process.env };
   for (const cert of environment.certificates) {
-    const stem = cert.name.toLowerCase().replace(/-/g, '_');
     const format = cert.format ?? 'pfx';
-    const pathVar = `TF_VAR_${stem}_${format}_path`;
-    const passwordVar = `TF_VAR_${stem}_pfx_password`;
+    const names = app.certificateVariableNames(cert.name, format);
+    const pathVar = `TF_VAR_${names.path}`;
+    const passwordVar = names.password && `TF_VAR_${names.password}`;
     // An empty path is no path; an empty password is a real one (a PFX may have none).
-    const missing = [pathVar, ...(format === 'pfx' ? [passwordVar] : [])].filter((v) => (v === pathVar ? !env[v] : env[v] === undefined));
+    const missing = [pathVar, ...(passwordVar ? [passwordVar] : [])].filter((v) => (v === pathVar ? !env[v] : env[v] === undefined));
     if (missing.length && !process.stdin.isTTY) {
       console.error(`error: certificate ${cert.name}: ${missing.join(' and ')} not set, and there is no terminal to ask on. Fix: export them first`);
       process.exitCode = 1;
       return;
     }
     if (!env[pathVar]) env[pathVar] = path.resolve(await ask(`${format.toUpperCase()} file for certificate ${cert.name}: `));
-    if (format === 'pfx' && env[passwordVar] === undefined) env[passwordVar] = await ask(`Password of ${path.basename(env[pathVar])}: `, { secret: true });
+    if (passwordVar && env[passwordVar] === undefined) env[passwordVar] = await ask(`Password of ${path.basename(env[pathVar])}: `, { secret: true });
   }
   const { lines, failed } = await app.checkEnvironmentCertificates([environment], env);
   for (const line of lines) console.log(line);

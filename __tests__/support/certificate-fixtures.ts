@@ -1,4 +1,4 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
@@ -9,14 +9,7 @@ import path from 'node:path';
 // (RSA 2048 especially), so each key is generated once and reused by all the certificates
 // that can share it.
 
-export const hasOpenssl = ((): boolean => {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+export { hasOpenssl } from './openssl';
 
 /** The variable the CLI reads by default, reused for openssl's `-passin env:` so the password never appears in argv. */
 export const PASSWORD_ENV = 'CERT_PASSWORD';

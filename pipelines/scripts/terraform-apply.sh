@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
 # Applies exactly the plan that terraform-plan.sh saved (and a reviewer approved) to one synthesized stack.
+# Terraform evaluates the configuration again while applying, so the certificate files must be at the
+# paths the plan recorded: the deployment job downloads the same secure files first.
 #
 #   terraform-apply.sh <stack dir> <plan dir>
 # Environment: ARM_* (authentication), TF_PLAN_ENCRYPTION_KEY, TF_BACKEND_CONFIG (as for the plan).
 set -euo pipefail
 stack_dir=$1 plan_dir=$2
-: "${TF_PLAN_ENCRYPTION_KEY:?set TF_PLAN_ENCRYPTION_KEY, the secret the plan was encrypted with}"
+here=$(dirname "${BASH_SOURCE[0]}")
+# shellcheck source=require-secret.sh
+source "$here/require-secret.sh"
+require_secret TF_PLAN_ENCRYPTION_KEY 32
+require_remote_state "$stack_dir"
 
 backend_args=()
 while IFS= read -r line; do

@@ -56,10 +56,6 @@ run "certificate_chain_after_apply" {
     error_message = "the deployer must get Key Vault Certificates Officer, by its subscription-scoped id"
   }
 
-  assert {
-    condition     = azurerm_key_vault_certificate.Certificate-mtls-backend_KeyVaultCertificate.certificate[0].contents == filebase64(var.mtls_backend_pfx_path)
-    error_message = "the certificate contents must be the file named by the path variable"
-  }
 
   assert {
     condition     = azurerm_key_vault_certificate.Certificate-mtls-backend_KeyVaultCertificate.certificate_policy[0].key_properties[0].exportable

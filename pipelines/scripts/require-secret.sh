@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Sourced by the plan and apply scripts: require_secret NAME [MIN_LENGTH] fails unless the environment
+# variable NAME holds a real value. Azure DevOps leaves "$(name)" in place, unexpanded, when a variable
+# group lacks the variable: taken as a password or an encryption key that literal would be a public
+# string, so it is refused with the name of what to add.
+require_secret() {
+  local name=$1 min=${2:-1} value=${!1-}
+  if [ -z "$value" ] || [[ $value == '$('*')' ]]; then
+    echo "error: $name is not set (add it as a secret variable to the environment's variable group)" >&2
+    return 1
+  fi
+  if [ "${#value}" -lt "$min" ]; then
+    echo "error: $name is shorter than $min characters; use a long random value (openssl rand -base64 48)" >&2
+    return 1
+  fi
+}
+
+# require_remote_state STACK_DIR: a pipeline agent's disk is thrown away after the job, so a stack
+# with local state would forget everything it created (and the state would hold the PFX in clear).
+require_remote_state() {
+  if tr -d ' \n' <"$1/cdk.tf.json" | grep -q '"backend":{"local"'; then
+    echo "error: $1 keeps local state; set state in environments/<env>.ts" >&2
+    return 1
+  fi
+}
