@@ -4,9 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { PROJECT_ROOT } from './support/run-command';
 
-/** Runs a bash snippet with pipelines/scripts/require-secret.sh sourced, as the plan and apply scripts do. */
+/** Runs a bash snippet with pipelines/scripts/guards.sh sourced, as the plan and apply scripts do. */
 function withHelpers(script: string, env: Record<string, string> = {}) {
-  return spawnSync('bash', ['-c', `source pipelines/scripts/require-secret.sh; ${script}`], { cwd: PROJECT_ROOT, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', ...env } });
+  return spawnSync('bash', ['-c', `source pipelines/scripts/guards.sh; ${script}`], { cwd: PROJECT_ROOT, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', ...env } });
 }
 
 describe('pipeline script guards', () => {

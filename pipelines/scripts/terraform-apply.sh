@@ -8,8 +8,8 @@
 set -euo pipefail
 stack_dir=$1 plan_dir=$2
 here=$(dirname "${BASH_SOURCE[0]}")
-# shellcheck source=require-secret.sh
-source "$here/require-secret.sh"
+# shellcheck source=guards.sh
+source "$here/guards.sh"
 require_secret TF_PLAN_ENCRYPTION_KEY 32
 require_remote_state "$stack_dir"
 

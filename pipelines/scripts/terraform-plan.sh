@@ -11,8 +11,8 @@
 set -euo pipefail
 stack_dir=$1 out_dir=$2
 here=$(dirname "${BASH_SOURCE[0]}")
-# shellcheck source=require-secret.sh
-source "$here/require-secret.sh"
+# shellcheck source=guards.sh
+source "$here/guards.sh"
 require_secret TF_PLAN_ENCRYPTION_KEY 32
 for password in $(compgen -e | grep -E '^TF_VAR_.+_pfx_password$' || true); do require_secret "$password"; done
 require_remote_state "$stack_dir"

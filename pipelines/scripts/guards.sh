@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Sourced by the plan and apply scripts: require_secret NAME [MIN_LENGTH] fails unless the environment
-# variable NAME holds a real value. Azure DevOps leaves "$(name)" in place, unexpanded, when a variable
-# group lacks the variable: taken as a password or an encryption key that literal would be a public
-# string, so it is refused with the name of what to add.
+# Preconditions of the pipeline scripts (sourced), each failing with what to fix.
+
+# require_secret NAME [MIN_LENGTH]: the environment variable NAME holds a real value. Azure DevOps leaves
+# "$(name)" in place, unexpanded, when a variable group lacks the variable: taken as a password or an
+# encryption key that literal would be a public string, so it is refused with the name of what to add.
 require_secret() {
   local name=$1 min=${2:-1} value=${!1-}
   if [ -z "$value" ] || [[ $value == '$('*')' ]]; then
