@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { App } from 'cdktf';
+import type { EnvironmentConfig } from './config/environment-config';
 import { loadEnvironments, selectEnvironments } from './config/load-environments';
 import { EnvironmentStack } from './constructs/environment-stack';
 import { environments } from './environments';
@@ -19,10 +20,10 @@ export function selectedEnvironments(args: readonly string[]) {
  * Composition only: one stack per selected environment, each held to the security rules before the
  * caller lets its output replace cdktf.out/. Returns the warnings (and suppressed findings) to show.
  */
-export function synthesize(args: readonly string[], outdir?: string): string[] {
+export function synthesize(environments: readonly EnvironmentConfig[], outdir?: string): string[] {
   // No stack traces in the synthesized metadata: they name this machine's paths and cost time.
   const app = new App({ outdir, stackTraces: false });
-  const stacks = selectedEnvironments(args).map((config) => new EnvironmentStack(app, config));
+  const stacks = environments.map((config) => new EnvironmentStack(app, config));
   app.synth();
   // Checked on the files just written: what will be applied, at no second synthesis. On an error the
   // caller (scripts/synth.js) discards the whole output directory.
@@ -34,4 +35,4 @@ function readStackJson(outdir: string, stack: EnvironmentStack) {
 }
 
 // Run directly (the cdktf CLI's "app" in cdktf.json): synthesize everything.
-if (require.main === module) synthesize(process.argv.slice(2));
+if (require.main === module) synthesize(selectedEnvironments(process.argv.slice(2)));

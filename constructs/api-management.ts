@@ -96,9 +96,7 @@ export class ApiManagement extends Construct implements IApiManagement {
     this.apiManagementName = this.resource.name;
     this.resourceGroupName = props.resourceGroupName;
     this.apiManagementId = this.resource.id;
-    this.keyVaultIdentity = uai
-      ? { principal: { objectId: uai.principalId, principalType: 'ServicePrincipal' }, clientId: uai.clientId, isNew: uai.isNew }
-      : { principal: { objectId: this.resource.identity.principalId, principalType: 'ServicePrincipal' }, isNew: true };
+    this.keyVaultIdentity = keyVaultIdentity(uai, { principalId: this.resource.identity.principalId, isNew: true });
   }
 }
 
@@ -117,8 +115,16 @@ class ExistingApiManagement extends Construct implements IApiManagement {
     this.resourceGroupName = attrs.resourceGroupName;
     this.apiManagementId = apim.id;
     const uai = attrs.userAssignedIdentity;
-    this.keyVaultIdentity = uai
-      ? { principal: { objectId: uai.principalId, principalType: 'ServicePrincipal' }, clientId: uai.clientId, isNew: uai.isNew }
-      : { principal: { objectId: apim.identity.get(0).principalId, principalType: 'ServicePrincipal' }, isNew: false };
+    this.keyVaultIdentity = keyVaultIdentity(uai, { principalId: apim.identity.get(0).principalId, isNew: false });
   }
+}
+
+/** The user-assigned identity when there is one, else the instance's system-assigned one. */
+function keyVaultIdentity(
+  uai: IUserAssignedIdentity | undefined,
+  systemAssigned: { principalId: string; isNew: boolean },
+): ApiManagementKeyVaultIdentity {
+  return uai
+    ? { principal: { objectId: uai.principalId, principalType: 'ServicePrincipal' }, clientId: uai.clientId, isNew: uai.isNew }
+    : { principal: { objectId: systemAssigned.principalId, principalType: 'ServicePrincipal' }, isNew: systemAssigned.isNew };
 }

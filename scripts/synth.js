@@ -23,8 +23,9 @@ const names = args.filter((a) => a !== '--check-certs');
 
 async function main() {
   const { synthesize, selectedEnvironments, checkEnvironmentCertificates } = loadTypeScript(path.join(root, 'main.ts'));
+  const environments = selectedEnvironments(names);
   if (checkCerts) {
-    const { lines, failed } = await checkEnvironmentCertificates(selectedEnvironments(names));
+    const { lines, failed } = await checkEnvironmentCertificates(environments);
     for (const line of lines) console.log(line);
     if (failed) {
       console.error('error: certificate pre-flight failed; nothing was synthesized');
@@ -36,7 +37,7 @@ async function main() {
   fs.mkdirSync(path.dirname(outdir), { recursive: true });
   const staging = fs.mkdtempSync(path.join(path.dirname(outdir), '.cdktf.out-'));
   try {
-    for (const line of synthesize(names, staging)) console.error(`warning: ${line}`);
+    for (const line of synthesize(environments, staging)) console.error(`warning: ${line}`);
     fs.rmSync(outdir, { recursive: true, force: true });
     fs.renameSync(staging, outdir);
   } finally {
