@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { App } from 'cdktf';
+import { deploymentManifest } from './config/deployment-manifest';
 import type { EnvironmentConfig } from './config/environment-config';
 import { loadEnvironments, selectEnvironments } from './config/load-environments';
 import { EnvironmentStack } from './constructs/environment-stack';
@@ -9,7 +10,7 @@ import { enforcePolicies } from './policies/enforce-policies';
 
 // For scripts/synth.js and scripts/workstation.js, which load this file.
 export { checkEnvironmentCertificates } from './config/check-environment-certificates';
-export { certificateVariableNames } from './constructs/client-certificate';
+export { certificateVariableNames, pemSourceVariableName } from './constructs/client-certificate';
 
 /** The validated environments named in `args` (all when none is named). */
 export function selectedEnvironments(args: readonly string[]) {
@@ -25,6 +26,9 @@ export function synthesize(environments: readonly EnvironmentConfig[], outdir?: 
   const app = new App({ outdir, stackTraces: false });
   const stacks = environments.map((config) => new EnvironmentStack(app, config));
   app.synth();
+  for (const stack of stacks) {
+    fs.writeFileSync(path.join(app.outdir, 'stacks', stack.node.id, 'deployment.json'), `${JSON.stringify(deploymentManifest(stack.config), null, 2)}\n`);
+  }
   // Checked on the files just written: what will be applied, at no second synthesis. On an error the
   // caller (scripts/synth.js) discards the whole output directory.
   return stacks.flatMap((stack) => enforcePolicies(stack.config, readStackJson(app.outdir, stack)));

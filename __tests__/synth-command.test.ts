@@ -23,6 +23,12 @@ describe('npm run synth', () => {
       const json = fs.readFileSync(path.join(outdir, 'stacks', stack, 'cdk.tf.json'), 'utf8');
       expect(json).not.toContain(workdir);
       expect(json).not.toContain(os.homedir());
+      // The deployment scripts' view of the stack, from the same environment.
+      const manifest = JSON.parse(fs.readFileSync(path.join(outdir, 'stacks', stack, 'deployment.json'), 'utf8'));
+      expect(manifest.environment).toBe(stack);
+      expect(manifest.certificates.map((c: { stem: string }) => `${c.stem}_pfx_path`).sort()).toEqual(
+        Object.keys(JSON.parse(json).variable).filter((v) => v.endsWith('_pfx_path')).sort(),
+      );
     }
     expect(fs.readdirSync(workdir)).toEqual(['cdktf.out']);
   });
