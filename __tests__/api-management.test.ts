@@ -49,6 +49,28 @@ describe('ApiManagement', () => {
     expect(only(tf.resource, 'azurerm_api_management_certificate')).toMatchObject({ api_management_name: 'apim-shared', resource_group_name: 'rg-shared' });
   });
 
+  it('checks at plan time that an existing instance has a system-assigned identity to grant', () => {
+    const { tf } = synthEnvironment({ apiManagement: { name: 'apim-shared', existing: true, resourceGroupName: 'rg-shared' } });
+    expect(only(tf.data, 'azurerm_api_management').lifecycle.postcondition).toEqual([
+      {
+        condition: '${anytrue([for i in self.identity : strcontains(i.type, "SystemAssigned")])}',
+        error_message: expect.stringContaining('API Management instance "apim-shared" has no system-assigned identity'),
+      },
+    ]);
+  });
+
+  it('checks at plan time that an existing instance has the user-assigned identity attached, ignoring case', () => {
+    const { tf } = synthEnvironment({
+      keyVault: { name: 'kv-unit', networkAcls: { defaultAction: 'Allow' } },
+      apiManagement: { name: 'apim-shared', existing: true, identity: { type: 'UserAssigned', name: 'id-shared', existing: true } },
+    });
+    const [attached] = only(tf.data, 'azurerm_api_management').lifecycle.postcondition;
+    expect(attached.condition).toBe(
+      '${contains([for id in flatten(self.identity[*].identity_ids) : lower(id)], lower(data.azurerm_user_assigned_identity.ApiManagementIdentity.id))}',
+    );
+    expect(attached.error_message).toContain('does not have the user-assigned identity this stack grants Key Vault access to');
+  });
+
   it('refers to an existing user-assigned identity with a data source', () => {
     const { tf } = synthEnvironment({
       apiManagement: { name: 'apim-shared', existing: true, identity: { type: 'UserAssigned', name: 'id-shared', existing: true, resourceGroupName: 'rg-id' } },

@@ -22,12 +22,12 @@ describe('ClientCertificate', () => {
     });
   });
 
-  it('imports a PEM bundle with the PEM content type and no password variable', () => {
+  it('imports a certificate whose source is PEM as a PFX: PKCS#12 content type, path and password variables', () => {
     const { tf } = synthEnvironment({ certificates: [{ name: 'mtls-pem', format: 'pem' }] });
     const cert = only(tf.resource, 'azurerm_key_vault_certificate');
-    expect(cert.certificate).toEqual({ contents: '${filebase64(var.mtls_pem_pem_path)}' });
-    expect(cert.certificate_policy.secret_properties.content_type).toBe('application/x-pem-file');
-    expect(Object.keys(tf.variable ?? {})).toEqual(['mtls_pem_pem_path']);
+    expect(cert.certificate).toEqual({ contents: '${filebase64(var.mtls_pem_pfx_path)}', password: '${var.mtls_pem_pfx_password}' });
+    expect(cert.certificate_policy.secret_properties.content_type).toBe('application/x-pkcs12');
+    expect(Object.keys(tf.variable ?? {}).sort()).toEqual(['mtls_pem_pfx_password', 'mtls_pem_pfx_path']);
   });
 
   it('writes an EC key with its curve and no key size', () => {
@@ -107,18 +107,37 @@ describe('ClientCertificate', () => {
     expect(only(tf.resource, 'azurerm_api_management_backend')).toMatchObject({ name: 'partner', tls: { validate_certificate_chain: true, validate_certificate_name: false } });
   });
 
-  it('sets an API policy that presents the certificate by id and routes to the backend', () => {
-    const { tf } = synthEnvironment({
-      certificates: [{ name: 'mtls-backend', backend: { url: 'https://api.partner.example' }, apiPolicy: { apiName: 'orders-api' } }],
-    });
-    const policy = only(tf.resource, 'azurerm_api_management_api_policy');
-    expect(policy.api_name).toBe('orders-api');
-    expect(policy.xml_content).toContain('<authentication-certificate certificate-id="${azurerm_api_management_certificate.Certificate-mtls-backend_ApiManagementCertificate.name}" />');
-    expect(policy.xml_content).toContain('<set-backend-service backend-id="${azurerm_api_management_backend.Certificate-mtls-backend_Backend.name}" />');
-    expect(policy.xml_content).not.toContain('thumbprint');
+  it('publishes a policy fragment that presents the certificate by id and routes to the backend', () => {
+    const { tf } = synthEnvironment({ certificates: [{ name: 'mtls-backend', backend: { url: 'https://api.partner.example' } }] });
+    const fragment = only(tf.resource, 'azurerm_api_management_policy_fragment');
+    expect(fragment).toMatchObject({ name: 'client-cert-mtls-backend', api_management_id: '${azurerm_api_management.ApiManagement.id}', format: 'xml' });
+    expect(fragment.value).toMatch(/^<fragment>[\s\S]*<\/fragment>$/);
+    expect(fragment.value).toContain('<authentication-certificate certificate-id="${azurerm_api_management_certificate.Certificate-mtls-backend_ApiManagementCertificate.name}" />');
+    expect(fragment.value).toContain('<set-backend-service backend-id="${azurerm_api_management_backend.Certificate-mtls-backend_Backend.name}" />');
+    expect(fragment.value).not.toContain('thumbprint');
+    expect(tf.output?.mtls_backend_policy_fragment_include.value).toBe('<include-fragment fragment-id="${azurerm_api_management_policy_fragment.Certificate-mtls-backend_PolicyFragment.name}" />');
   });
 
-  it('creates no backend and no policy unless asked', () => {
+  it('names the fragment as configured', () => {
+    const { tf } = synthEnvironment({ certificates: [{ name: 'mtls-backend', policyFragment: { name: 'partner-mtls' } }] });
+    expect(only(tf.resource, 'azurerm_api_management_policy_fragment').name).toBe('partner-mtls');
+  });
+
+  it("replaces an API's whole policy only when asked to, and then includes the fragment", () => {
+    const { tf } = synthEnvironment({ certificates: [{ name: 'mtls-backend', apiPolicy: { apiName: 'orders-api', replaceWholePolicy: true } }] });
+    const policy = only(tf.resource, 'azurerm_api_management_api_policy');
+    expect(policy.api_name).toBe('orders-api');
+    expect(policy.xml_content).toContain('<include-fragment fragment-id="${azurerm_api_management_policy_fragment.Certificate-mtls-backend_PolicyFragment.name}" />');
+    expect(policy.xml_content).not.toContain('authentication-certificate');
+  });
+
+  it('refuses an API policy without replaceWholePolicy, naming the API and the fragment to include instead', () => {
+    expect(() => synthEnvironment({ certificates: [{ name: 'mtls-backend', apiPolicy: { apiName: 'orders-api' } }] })).toThrow(
+      'unit/Certificate-mtls-backend: apiPolicy.replaceWholePolicy = false: must be true to replace the whole policy of API "orders-api", which deletes everything its owners put in it. Fix: leave apiPolicy out and have the API include the policy fragment (<include-fragment fragment-id="client-cert-mtls-backend" />), or set replaceWholePolicy: true if this stack alone owns that API\'s policy',
+    );
+  });
+
+  it('creates no backend and no API policy unless asked', () => {
     const { tf } = synthEnvironment();
     expect(tf.resource?.azurerm_api_management_backend).toBeUndefined();
     expect(tf.resource?.azurerm_api_management_api_policy).toBeUndefined();
@@ -131,6 +150,7 @@ describe('ClientCertificate', () => {
       mtls_backend_expires: expect.objectContaining({ value: `\${one(${CERT}.certificate_attribute[*].expires)}` }),
       mtls_backend_versionless_secret_id: expect.objectContaining({ value: `\${${CERT}.versionless_secret_id}` }),
       mtls_backend_apim_certificate_id: expect.objectContaining({ value: '${azurerm_api_management_certificate.Certificate-mtls-backend_ApiManagementCertificate.id}' }),
+      mtls_backend_policy_fragment_include: expect.objectContaining({ value: expect.stringContaining('<include-fragment') }),
     });
     for (const output of Object.values(tf.output ?? {})) {
       expect(JSON.stringify(output)).not.toMatch(/password|contents|certificate_data/);
@@ -155,6 +175,7 @@ describe('ClientCertificate with a user-assigned identity', () => {
   it('grants APIM access and waits for it without waiting for APIM\'s creation', () => {
     const graph = buildDependencyGraph(
       synthEnvironment({
+        keyVault: { name: 'kv-unit', networkAcls: { defaultAction: 'Allow' } },
         apiManagement: { name: 'apim-unit', publisherName: 'Unit', publisherEmail: 'unit@example.com', identity: { type: 'UserAssigned', name: 'id-apim-unit' } },
       }).tf,
     );

@@ -56,7 +56,7 @@ describe('environment validation', () => {
   });
 
   it('fails when a certificate name is longer than 127 characters', () => {
-    expect(withCertificates({ name: `c${'x'.repeat(127)}` })).toEqual([expect.stringContaining('must be 1 to 127 characters long')]);
+    expect(withCertificates({ name: `c${'x'.repeat(127)}`, policyFragment: { name: 'long-name' } })).toEqual([expect.stringContaining('must be 1 to 127 characters long')]);
   });
 
   it('fails when a certificate name starts with a digit (it names Terraform variables)', () => {
@@ -117,7 +117,7 @@ describe('environment validation', () => {
   });
 
   it('fails when an existing APIM is given a user-assigned identity this stack would create', () => {
-    expect(problemsWith({ apiManagement: { name: 'apim-unit', existing: true, identity: { type: 'UserAssigned', name: 'id-new' } } })).toEqual([
+    expect(problemsWith({ keyVault: { name: 'kv-unit', networkAcls: { defaultAction: 'Allow' } }, apiManagement: { name: 'apim-unit', existing: true, identity: { type: 'UserAssigned', name: 'id-new' } } })).toEqual([
       expect.stringContaining('apiManagement.identity.existing = (not set): must be true when APIM exists already'),
     ]);
   });
@@ -173,6 +173,83 @@ describe('environment validation', () => {
 
   it('fails when there is no certificate', () => {
     expect(problemsWith({ certificates: [] })).toEqual([expect.stringContaining('certificates = []: must list at least one certificate')]);
+  });
+
+  describe('API Management identity and the vault firewall', () => {
+    const userAssigned = { ...baseEnvironment.apiManagement, identity: { type: 'UserAssigned' as const, name: 'id-unit' } };
+
+    it('fails when a user-assigned identity would read a created vault whose firewall denies by default', () => {
+      expect(problemsWith({ apiManagement: userAssigned })).toEqual([
+        'environments/unit.ts: apiManagement.identity.type = "UserAssigned": cannot read a vault with its firewall on (keyVault.networkAcls.defaultAction is "Deny" (the default)): Microsoft lets no user-assigned identity through a Key Vault firewall; API Management must use its system-assigned identity (API Management docs, "Requirements for Key Vault firewall"). Fix: use identity { type: "SystemAssigned" }, or turn the firewall off (networkAcls.defaultAction "Allow" with public access on), or give APIM a private network path to the vault',
+      ]);
+    });
+
+    it('fails when a user-assigned identity would read a created vault without public network access', () => {
+      expect(problemsWith({ keyVault: { name: 'kv-unit', publicNetworkAccessEnabled: false, networkAcls: { defaultAction: 'Allow' } }, apiManagement: userAssigned })).toEqual([
+        expect.stringContaining('cannot read a vault with its firewall on (keyVault.publicNetworkAccessEnabled is false)'),
+      ]);
+    });
+
+    it('accepts a user-assigned identity for a created vault without firewall, and the system-assigned one behind it', () => {
+      expect(problemsWith({ keyVault: { name: 'kv-unit', networkAcls: { defaultAction: 'Allow' } }, apiManagement: userAssigned })).toEqual([]);
+      expect(problemsWith({ keyVault: { name: 'kv-unit', networkAcls: { defaultAction: 'Deny' } } })).toEqual([]);
+    });
+
+    it('leaves an existing vault to the plan-time check', () => {
+      expect(problemsWith({ keyVault: { name: 'kv-unit', existing: true }, apiManagement: userAssigned })).toEqual([]);
+    });
+  });
+
+  describe('private endpoint', () => {
+    const subnetId = '/subscriptions/7d1e0c59-3f0a-4a8e-9b6e-2f4c8a1d5e90/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet/subnets/snet-pe';
+    const privateDnsZoneId = '/subscriptions/7d1e0c59-3f0a-4a8e-9b6e-2f4c8a1d5e90/resourceGroups/rg-dns/providers/Microsoft.Network/privateDnsZones/privatelink.vaultcore.azure.net';
+
+    it('accepts one for a created vault', () => {
+      expect(problemsWith({ keyVault: { name: 'kv-unit', privateEndpoint: { subnetId, privateDnsZoneId } } })).toEqual([]);
+    });
+
+    it('fails for an existing vault, which this stack does not manage', () => {
+      expect(problemsWith({ keyVault: { name: 'kv-unit', existing: true, privateEndpoint: { subnetId, privateDnsZoneId } } })).toEqual([
+        expect.stringContaining('keyVault.privateEndpoint = {"subnetId":'),
+      ]);
+      expect(problemsWith({ keyVault: { name: 'kv-unit', existing: true, privateEndpoint: { subnetId, privateDnsZoneId } } })[0]).toContain(
+        'is only for a vault this stack creates: it cannot add an endpoint to a vault it does not manage. Fix: remove it',
+      );
+    });
+
+    it('fails when the subnet or the DNS zone is not a resource id of the right kind', () => {
+      expect(problemsWith({ keyVault: { name: 'kv-unit', privateEndpoint: { subnetId: 'snet-pe', privateDnsZoneId: privateDnsZoneId.replace('vaultcore', 'blob.core') } } })).toEqual([
+        expect.stringContaining('keyVault.privateEndpoint.subnetId = "snet-pe": must be a subnet resource id'),
+        expect.stringContaining('keyVault.privateEndpoint.privateDnsZoneId = "/subscriptions/'),
+      ]);
+    });
+  });
+
+  describe('policy fragment and API policy', () => {
+    it('fails when an API policy would replace the API\'s whole policy without saying so', () => {
+      expect(withCertificates({ name: 'mtls-backend', apiPolicy: { apiName: 'orders' } })).toEqual([
+        'environments/unit.ts: certificates[0].apiPolicy.replaceWholePolicy = (not set): must be true to replace the whole policy of API "orders": that deletes everything its owners put in it (rate limits, JWT validation, rewrites). Fix: remove apiPolicy and add <include-fragment fragment-id="client-cert-mtls-backend" /> to the API\'s inbound policy, or set replaceWholePolicy: true if this stack alone owns that API\'s policy',
+      ]);
+      expect(withCertificates({ name: 'mtls-backend', apiPolicy: { apiName: 'orders', replaceWholePolicy: true } })).toEqual([]);
+    });
+
+    it('fails when two certificates publish fragments of one name', () => {
+      expect(withCertificates({ name: 'one', policyFragment: { name: 'mtls' } }, { name: 'two', policyFragment: { name: 'MTLS' } })).toEqual([
+        expect.stringContaining('certificates[1].policyFragment.name = "MTLS": is already the policy fragment of certificates[0] in this APIM instance'),
+      ]);
+    });
+
+    it('fails when a fragment name has characters APIM does not take', () => {
+      expect(withCertificates({ name: 'one', policyFragment: { name: 'mtls fragment' } })).toEqual([
+        expect.stringContaining('certificates[0].policyFragment.name = "mtls fragment": must be 1-80 letters, digits and hyphens'),
+      ]);
+    });
+
+    it('fails when a long certificate name makes the default fragment name too long, and says how to fix it', () => {
+      const name = `c${'x'.repeat(70)}`;
+      expect(withCertificates({ name })).toEqual([expect.stringContaining(`certificates[0].name = "${name}": makes the default policy fragment name "client-cert-${name}"`)]);
+      expect(withCertificates({ name, policyFragment: { name: 'short' } })).toEqual([]);
+    });
   });
 
   it('reports every problem of every environment at once', () => {

@@ -59,6 +59,54 @@ describe('KeyVault', () => {
     expect(named(withCaller.resource, 'azurerm_role_assignment', 'DeployerAccess-CurrentCaller').principal_id).toMatch(/^\$\{data\.azurerm_client_config\.[^}]+\.object_id\}$/);
   });
 
+  it('leaves ip_rules to the deployment after creation, so an agent\'s temporary rule is never removed mid-apply', () => {
+    const vault = only(synthEnvironment().tf.resource, 'azurerm_key_vault');
+    expect(vault.lifecycle).toEqual({ ignore_changes: ['network_acls[0].ip_rules'] });
+    const scope = new TerraformStack(Testing.app(), 'props');
+    const owned = new KeyVault(scope, 'Vault', { name: 'kv-owned', resourceGroupName: 'rg', location: 'westeurope', ipRulesManagedOutsideTerraform: false });
+    expect(JSON.parse(Testing.synth(scope)).resource.azurerm_key_vault[owned.resource.friendlyUniqueId].lifecycle).toBeUndefined();
+  });
+
+  it('adds a private endpoint for the vault sub-resource with its private DNS zone when asked', () => {
+    const subnetId = '/subscriptions/7d1e0c59-3f0a-4a8e-9b6e-2f4c8a1d5e90/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet/subnets/snet-pe';
+    const privateDnsZoneId = '/subscriptions/7d1e0c59-3f0a-4a8e-9b6e-2f4c8a1d5e90/resourceGroups/rg-dns/providers/Microsoft.Network/privateDnsZones/privatelink.vaultcore.azure.net';
+    const { tf } = synthEnvironment({ keyVault: { name: 'kv-unit', privateEndpoint: { subnetId, privateDnsZoneId } } });
+    expect(only(tf.resource, 'azurerm_private_endpoint')).toMatchObject({
+      name: 'pe-kv-unit',
+      subnet_id: subnetId,
+      private_service_connection: { private_connection_resource_id: '${azurerm_key_vault.KeyVault.id}', subresource_names: ['vault'], is_manual_connection: false },
+      private_dns_zone_group: { private_dns_zone_ids: [privateDnsZoneId] },
+    });
+    expect(synthEnvironment().tf.resource?.azurerm_private_endpoint).toBeUndefined();
+  });
+
+  it('rejects a private DNS zone that is not Key Vault\'s private-link zone', () => {
+    const scope = new TerraformStack(Testing.app(), 'props');
+    const subnetId = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/s';
+    expect(() => new KeyVault(scope, 'Vault', { name: 'kv-pe', resourceGroupName: 'rg', location: 'westeurope', privateEndpoint: { subnetId, privateDnsZoneId: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/privateDnsZones/contoso.com' } })).toThrow(
+      /^props\/Vault: privateEndpoint\.privateDnsZoneId = ".*contoso\.com": must be the resource id of a privatelink\.vaultcore\.azure\.net private DNS zone/,
+    );
+  });
+
+  it('checks at plan time that an existing vault uses Azure RBAC', () => {
+    const { tf } = synthEnvironment({ keyVault: { name: 'kv-shared', existing: true } });
+    const [rbac, ...others] = only(tf.data, 'azurerm_key_vault').lifecycle.postcondition;
+    expect(others).toEqual([]);
+    expect(rbac).toEqual({ condition: '${self.rbac_authorization_enabled}', error_message: expect.stringMatching(/^Key Vault "kv-shared" uses access policies, not Azure RBAC: .* Fix: switch the vault to the Azure RBAC permission model/) });
+  });
+
+  it('checks at plan time that an existing vault has no firewall when APIM reads it with a user-assigned identity', () => {
+    const { tf } = synthEnvironment({
+      keyVault: { name: 'kv-shared', existing: true },
+      apiManagement: { name: 'apim-shared', existing: true, identity: { type: 'UserAssigned', name: 'id-shared', existing: true } },
+    });
+    const conditions = only(tf.data, 'azurerm_key_vault').lifecycle.postcondition;
+    expect(conditions).toHaveLength(2);
+    expect(conditions[1].condition).toBe('${self.public_network_access_enabled && alltrue([for acl in self.network_acls : acl.default_action == "Allow"])}');
+    expect(conditions[1].error_message).toContain('Key Vault "kv-shared" has its firewall on');
+    expect(conditions[1].error_message).toContain('Fix: let APIM read the vault with its system-assigned identity');
+  });
+
   it('rejects a vault name with two consecutive hyphens in the construct too, naming the construct', () => {
     const scope = new TerraformStack(Testing.app(), 'props');
     expect(() => new KeyVault(scope, 'Vault', { name: 'kv--bad', resourceGroupName: 'rg', location: 'westeurope' })).toThrow(

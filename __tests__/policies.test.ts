@@ -9,10 +9,24 @@ const rule = (id: string) => {
   if (!found) throw new Error(`no rule ${id}`);
   return found;
 };
-const sensitive = { variable: { p: { sensitive: true }, q: {} } };
+// A stack the rules can look things up in: variables, and vaults and certificates that references name.
+const sensitive = {
+  variable: { p: { sensitive: true }, q: {} },
+  resource: {
+    azurerm_key_vault: {
+      Open: { public_network_access_enabled: true, network_acls: { default_action: 'Allow' } },
+      Firewalled: { public_network_access_enabled: true, network_acls: { default_action: 'Deny' } },
+    },
+    azurerm_key_vault_certificate: {
+      Open: { key_vault_id: '${azurerm_key_vault.Open.id}', certificate_policy: { secret_properties: { content_type: 'application/x-pkcs12' } } },
+      Firewalled: { key_vault_id: '${azurerm_key_vault.Firewalled.id}', certificate_policy: { secret_properties: { content_type: 'application/x-pkcs12' } } },
+      Pem: { key_vault_id: '${azurerm_key_vault.Open.id}', certificate_policy: { secret_properties: { content_type: 'application/x-pem-file' } } },
+    },
+  },
+};
 
 // For each rule, one block that complies and one that does not, as cdk-nag's tests do.
-const CASES: [string, Record<string, unknown>, Record<string, unknown>][] = [
+const CASES: [string, Record<string, unknown> | undefined, Record<string, unknown>][] = [
   ['AKV1', { rbac_authorization_enabled: true }, { rbac_authorization_enabled: false }],
   ['AKV2', { purge_protection_enabled: true }, {}],
   ['AKV3', { network_acls: { default_action: 'Deny' } }, { network_acls: { default_action: 'Allow' } }],
@@ -25,10 +39,22 @@ const CASES: [string, Record<string, unknown>, Record<string, unknown>][] = [
     { role_definition_id: '/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/4633458b-17de-408a-b874-0445c86b69e6', scope: '${azurerm_key_vault.KeyVault.id}' },
   ],
   ['APIM1', { tls: { validate_certificate_chain: true, validate_certificate_name: true } }, { tls: { validate_certificate_chain: true, validate_certificate_name: false } }],
+  [
+    'APIM2',
+    { key_vault_secret_id: '${azurerm_key_vault_certificate.Open.versionless_secret_id}', key_vault_identity_client_id: '${azurerm_user_assigned_identity.Id.client_id}' },
+    { key_vault_secret_id: '${azurerm_key_vault_certificate.Firewalled.versionless_secret_id}', key_vault_identity_client_id: '${azurerm_user_assigned_identity.Id.client_id}' },
+  ],
+  ['APIM3', { key_vault_secret_id: '${azurerm_key_vault_certificate.Open.versionless_secret_id}' }, { key_vault_secret_id: '${azurerm_key_vault_certificate.Pem.versionless_secret_id}' }],
+  // A warning about the block's mere presence: the compliant case is a stack without one.
+  ['APIM4', undefined, { api_name: 'orders', api_management_name: 'apim-x' }],
 ];
 describe.each(CASES)('rule %s', (id, compliant, nonCompliant) => {
-  it('accepts a compliant block', () => {
-    expect(rule(id).isCompliant(compliant, sensitive)).toBe(true);
+  it('accepts a compliant block (or, for a rule about a block\'s mere presence, a stack without one)', () => {
+    if (compliant) {
+      expect(rule(id).isCompliant(compliant, sensitive)).toBe(true);
+    } else {
+      expect(checkPolicies(synthEnvironment().tf as never).filter((f) => f.rule.id === id)).toEqual([]);
+    }
   });
   it('flags a non-compliant one', () => {
     expect(rule(id).isCompliant(nonCompliant, sensitive)).toBe(false);
@@ -67,13 +93,35 @@ describe('policy checks on synthesized stacks', () => {
     expect(describeFinding(checkPolicies(tf)[0])).toBe(lines[0].replace('environments/unit.ts: ', ''));
   });
 
+  it('stop synth when a user-assigned identity would read a vault with its firewall on (APIM2)', () => {
+    const { stack, tf } = synthEnvironment({ apiManagement: { ...baseEnvironment.apiManagement, identity: { type: 'UserAssigned', name: 'id-unit' } } });
+    expect(() => enforcePolicies(stack.config, tf)).toThrow(
+      /^environments\/unit\.ts: APIM2 \(error\) azurerm_api_management_certificate\.Certificate-mtls-backend_ApiManagementCertificate: .*a user-assigned identity is refused by the Key Vault firewall\. Fix: read the vault with the system-assigned identity/,
+    );
+    const open = synthEnvironment({ keyVault: { name: 'kv-unit', networkAcls: { defaultAction: 'Allow' } }, apiManagement: { ...baseEnvironment.apiManagement, identity: { type: 'UserAssigned', name: 'id-unit' } } });
+    expect(checkPolicies(open.tf as never).map((f) => f.rule.id)).toEqual(['AKV3']);
+  });
+
+  it('stop synth when an APIM certificate would point at a PEM-stored secret (APIM3)', () => {
+    const { stack, tf } = synthEnvironment();
+    tf.resource!.azurerm_key_vault_certificate['Certificate-mtls-backend_KeyVaultCertificate'].certificate_policy.secret_properties.content_type = 'application/x-pem-file';
+    expect(() => enforcePolicies(stack.config, tf)).toThrow(/APIM3 \(error\) azurerm_api_management_certificate\.Certificate-mtls-backend_ApiManagementCertificate: An APIM certificate refers to a Key Vault certificate of this stack stored as application\/x-pkcs12/);
+  });
+
+  it('warn at every synth that an API policy overwrites the named API\'s whole policy (APIM4)', () => {
+    const { stack, tf } = synthEnvironment({ certificates: [{ name: 'mtls-backend', apiPolicy: { apiName: 'orders', replaceWholePolicy: true } }] });
+    expect(enforcePolicies(stack.config, tf)).toEqual([
+      expect.stringMatching(/^environments\/unit\.ts: APIM4 \(warning\) azurerm_api_management_api_policy\.Certificate-mtls-backend_ApiPolicy: .* Here it overwrites the policy of API "orders" in API Management "apim-unit"\. Fix: remove apiPolicy/),
+    ]);
+  });
+
   it('refuse a suppression without a reason, or of an unknown rule', () => {
     const problems = validateEnvironment({
       file: 'environments/unit.ts',
       config: { ...baseEnvironment, policySuppressions: [{ rule: 'AKV9', reason: 'because' }] },
     }).map((p) => p.message);
     expect(problems).toEqual([
-      expect.stringContaining('policySuppressions[0].rule = "AKV9": is not a policy rule (there are: AKV1, AKV2, AKV3, CERT1, CERT2, CERT3, RBAC1, APIM1)'),
+      expect.stringContaining('policySuppressions[0].rule = "AKV9": is not a policy rule (there are: AKV1, AKV2, AKV3, CERT1, CERT2, CERT3, RBAC1, APIM1, APIM2, APIM3, APIM4)'),
       expect.stringContaining('policySuppressions[0].reason = "because": must say why the rule is broken here'),
     ]);
   });

@@ -1,4 +1,4 @@
-import { certificateVariableNames } from '../constructs/client-certificate';
+import { certificateVariableNames, pemSourceVariableName } from '../constructs/client-certificate';
 import { CertificateCheckResult, checkCertificate, formatFindings } from '../preflight/check-certificate';
 import type { CertificateConfig, EnvironmentConfig } from './environment-config';
 
@@ -9,8 +9,8 @@ export interface EnvironmentCertificateCheck {
 }
 
 /**
- * The synth-time pre-flight: every certificate whose file the environment names (TF_VAR_<stem>_<format>_path,
- * password from TF_VAR_<stem>_pfx_password) is opened and judged by the same checks as `npm run cert:check`.
+ * The synth-time pre-flight: every certificate whose file the environment names (a PFX in TF_VAR_<stem>_pfx_path
+ * with its password in TF_VAR_<stem>_pfx_password, or a PEM bundle in PEM_FILE_<stem>) is opened and judged by the same checks as `npm run cert:check`.
  * A certificate without its variable is skipped and said so: synth never needs the file. Environments
  * that share a certificate name share its variables: the file is opened once and compared with each
  * environment's declared key.
@@ -39,12 +39,12 @@ async function checkOne(
   checkedFiles: Map<string, CertificateCheckResult>,
 ): Promise<EnvironmentCertificateCheck> {
   const { name, format = 'pfx' } = certificate;
-  const names = certificateVariableNames(name, format);
-  const pathVariable = `TF_VAR_${names.path}`;
+  const names = certificateVariableNames(name);
+  const pathVariable = format === 'pem' ? pemSourceVariableName(name) : `TF_VAR_${names.path}`;
   const path = env[pathVariable];
   const seenBefore = checkedFiles.get(pathVariable);
   if (!path) return { lines: seenBefore ? [] : [`certificate ${name}: not checked (${pathVariable} is not set)`], failed: false };
-  const passwordVariable = names.password && `TF_VAR_${names.password}`;
+  const passwordVariable = format === 'pfx' ? `TF_VAR_${names.password}` : undefined;
   // The file is opened once; each environment that uses it is held to its own declared key.
   const result = seenBefore ?? (await checkCertificate({ path, format, password: passwordVariable ? env[passwordVariable] : undefined, passwordEnv: passwordVariable }));
   checkedFiles.set(pathVariable, result);

@@ -1,4 +1,3 @@
-import type { CertificateFormat } from '../constructs/client-certificate';
 import type { PrincipalType } from '../constructs/principal';
 import type { PolicySuppression } from '../policies/check-policies';
 
@@ -79,12 +78,33 @@ export interface KeyVaultConfig {
   readonly softDeleteRetentionDays?: number;
   /** @default true */
   readonly publicNetworkAccessEnabled?: boolean;
-  /** @default { defaultAction: "Deny", bypass: "AzureServices" } */
+  /**
+   * The vault's firewall. With it on (the default), API Management must read the vault with its
+   * system-assigned identity: Microsoft lets no user-assigned identity through a Key Vault firewall.
+   * Deployers reach it through `ipRules`, the pipeline's temporary agent rule, or a private endpoint.
+   * @default { defaultAction: "Deny", bypass: "AzureServices" }
+   */
   readonly networkAcls?: {
     readonly defaultAction: 'Allow' | 'Deny';
-    /** Public IPv4 addresses or CIDR ranges of whoever imports the certificates. */
+    /**
+     * Public IPv4 addresses or CIDR ranges of whoever imports the certificates. Written at creation; later
+     * additions are added by the pipeline's vault-network step (Terraform ignores changes to the list so
+     * that it never removes an agent's temporary rule mid-apply).
+     */
     readonly ipRules?: readonly string[];
     readonly bypass?: 'AzureServices' | 'None';
+  };
+  /**
+   * A private endpoint for a vault created here, for teams whose agents run in a private network.
+   * @default - none
+   */
+  readonly privateEndpoint?: {
+    /** Resource id of the subnet for the endpoint. */
+    readonly subnetId: string;
+    /** Resource id of the privatelink.vaultcore.azure.net private DNS zone. */
+    readonly privateDnsZoneId: string;
+    /** @default "pe-<vault name>" */
+    readonly name?: string;
   };
 }
 
@@ -102,7 +122,9 @@ export interface ApiManagementConfig {
   /** @default "Developer_1" */
   readonly skuName?: string;
   /**
-   * The identity APIM reads Key Vault with.
+   * The identity APIM reads Key Vault with. A user-assigned identity only works against a vault without
+   * firewall (API Management docs, "Requirements for Key Vault firewall"); synth (created vault) or plan
+   * (existing vault) fails otherwise.
    * @default { type: "SystemAssigned" }
    */
   readonly identity?: ApiManagementIdentityConfig;
@@ -128,11 +150,19 @@ export interface DeployerConfig {
   readonly description?: string;
 }
 
+/** The file a certificate arrives as. Key Vault always stores a PFX (PKCS#12), the only type APIM reads. */
+export type CertificateSourceFormat = 'pfx' | 'pem';
+
 export interface CertificateConfig {
   /** Name in Key Vault and APIM: letters, digits, hyphens, starting with a letter. */
   readonly name: string;
-  /** @default "pfx" */
-  readonly format?: CertificateFormat;
+  /**
+   * "pfx": a PKCS#12 file with its password (TF_VAR_<stem>_pfx_path, TF_VAR_<stem>_pfx_password).
+   * "pem": certificate chain and unencrypted PKCS#8 key in one file (PEM_FILE_<stem>), which the
+   * workstation commands and the pipelines convert to a PFX with a one-time password before Terraform runs.
+   * @default "pfx"
+   */
+  readonly format?: CertificateSourceFormat;
   /** @default { keyType: "RSA", keySize: 2048 } */
   readonly key?:
     | { readonly keyType: 'RSA'; readonly keySize?: 2048 | 3072 | 4096 }
@@ -147,8 +177,18 @@ export interface CertificateConfig {
     /** @default true */
     readonly validateCertificateName?: boolean;
   };
-  /** Make this API present the certificate (replaces the API's policy). @default - no policy */
-  readonly apiPolicy?: { readonly apiName: string };
+  /**
+   * The policy fragment that presents the certificate; the API's owners add
+   * `<include-fragment fragment-id="<name>" />` to their policy.
+   * @default { name: "client-cert-<certificate name>" }
+   */
+  readonly policyFragment?: { readonly name?: string };
+  /**
+   * Replace this API's whole policy with one that includes the fragment. Deletes everything the API's
+   * owners put in its policy, so it needs `replaceWholePolicy: true`, and synth warns (rule APIM3).
+   * @default - no API policy
+   */
+  readonly apiPolicy?: { readonly apiName: string; readonly replaceWholePolicy?: boolean };
 }
 
 export interface RemoteStateConfig {

@@ -56,6 +56,14 @@ export function validateEnvironment({ file, config }: EnvironmentSource): Config
   if (kv?.resourceGroupName !== undefined) name('keyVault.resourceGroupName', 'resourceGroup', kv.resourceGroupName);
   check('keyVault.softDeleteRetentionDays', kv?.softDeleteRetentionDays, ValueRules.softDeleteRetentionDays);
   kv?.networkAcls?.ipRules?.forEach((ip, i) => check(`keyVault.networkAcls.ipRules[${i}]`, ip, ValueRules.ipRule));
+  if (kv?.privateEndpoint) {
+    if (kv.existing) {
+      report('keyVault.privateEndpoint', kv.privateEndpoint, 'is only for a vault this stack creates: it cannot add an endpoint to a vault it does not manage',
+        "remove it and have the vault's owners add the endpoint, or let this stack create the vault");
+    }
+    check('keyVault.privateEndpoint.subnetId', kv.privateEndpoint.subnetId, ValueRules.subnetId);
+    check('keyVault.privateEndpoint.privateDnsZoneId', kv.privateEndpoint.privateDnsZoneId, ValueRules.vaultPrivateDnsZoneId);
+  }
 
   const apim = config.apiManagement;
   name('apiManagement.name', 'apiManagement', apim?.name);
@@ -68,6 +76,14 @@ export function validateEnvironment({ file, config }: EnvironmentSource): Config
   }
   if (apim?.identity?.type === 'UserAssigned') {
     name('apiManagement.identity.name', 'userAssignedIdentity', apim.identity.name);
+    // An existing vault's firewall is only known at plan time: its data source carries a postcondition.
+    const firewall = kv && !kv.existing && ((kv.networkAcls?.defaultAction ?? 'Deny') === 'Deny' || kv.publicNetworkAccessEnabled === false);
+    if (firewall) {
+      const setting = kv.publicNetworkAccessEnabled === false ? 'keyVault.publicNetworkAccessEnabled is false' : `keyVault.networkAcls.defaultAction is "Deny"${kv.networkAcls ? '' : ' (the default)'}`;
+      report('apiManagement.identity.type', 'UserAssigned',
+        `cannot read a vault with its firewall on (${setting}): Microsoft lets no user-assigned identity through a Key Vault firewall; API Management must use its system-assigned identity (API Management docs, "Requirements for Key Vault firewall")`,
+        'use identity { type: "SystemAssigned" }, or turn the firewall off (networkAcls.defaultAction "Allow" with public access on), or give APIM a private network path to the vault');
+    }
     if (apim.existing && !apim.identity.existing) {
       report('apiManagement.identity.existing', apim.identity.existing,
         'must be true when APIM exists already: this stack cannot attach a new identity to an instance it does not manage',
@@ -89,6 +105,7 @@ export function validateEnvironment({ file, config }: EnvironmentSource): Config
     report('certificates', config.certificates, 'must list at least one certificate', 'add { name: "mtls-backend" } or remove the environment');
   }
   const seenBackends = new Map<string, number>();
+  const seenFragments = new Map<string, number>();
   (config.certificates ?? []).forEach((c, i) => {
     const at = `certificates[${i}]`;
     name(`${at}.name`, 'keyVaultObject', c.name);
@@ -106,7 +123,25 @@ export function validateEnvironment({ file, config }: EnvironmentSource): Config
       }
       seenBackends.set(backendName.toLowerCase(), i);
     }
-    if (c.apiPolicy) check(`${at}.apiPolicy.apiName`, c.apiPolicy.apiName, ValueRules.apiName);
+    const fragmentName = c.policyFragment?.name ?? `client-cert-${c.name}`;
+    if (c.policyFragment?.name !== undefined) {
+      check(`${at}.policyFragment.name`, fragmentName, ValueRules.policyFragmentName);
+    } else if (typeof c.name === 'string' && !checkAzureName('keyVaultObject', c.name) && !ValueRules.policyFragmentName.test(fragmentName)) {
+      report(`${at}.name`, c.name, `makes the default policy fragment name "${fragmentName}", which ${ValueRules.policyFragmentName.rule.replace(/^must/, 'must')}`, 'set policyFragment.name to a shorter name, or shorten the certificate name');
+    }
+    const otherFragment = seenFragments.get(fragmentName.toLowerCase());
+    if (otherFragment !== undefined) {
+      report(`${at}.policyFragment.name`, fragmentName, `is already the policy fragment of certificates[${otherFragment}] in this APIM instance`, 'give one of them another policyFragment.name');
+    }
+    seenFragments.set(fragmentName.toLowerCase(), i);
+    if (c.apiPolicy) {
+      check(`${at}.apiPolicy.apiName`, c.apiPolicy.apiName, ValueRules.apiName);
+      if (c.apiPolicy.replaceWholePolicy !== true) {
+        report(`${at}.apiPolicy.replaceWholePolicy`, c.apiPolicy.replaceWholePolicy,
+          `must be true to replace the whole policy of API "${c.apiPolicy.apiName}": that deletes everything its owners put in it (rate limits, JWT validation, rewrites)`,
+          `remove apiPolicy and add <include-fragment fragment-id="${fragmentName}" /> to the API's inbound policy, or set replaceWholePolicy: true if this stack alone owns that API's policy`);
+      }
+    }
   });
 
   (config.policySuppressions ?? []).forEach((s, i) => {

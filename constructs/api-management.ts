@@ -110,11 +110,27 @@ class ExistingApiManagement extends Construct implements IApiManagement {
     super(scope, id);
     validateAzureName(this, 'name', 'apiManagement', attrs.name);
     validateRequired(this, 'resourceGroupName', attrs.resourceGroupName, 'give the resource group the existing instance is in');
-    const apim = new DataAzurermApiManagement(this, 'Resource', { name: attrs.name, resourceGroupName: attrs.resourceGroupName });
+    const uai = attrs.userAssignedIdentity;
+    const label = `API Management instance "${attrs.name}"`;
+    // This stack cannot change an instance it does not own: the identity it grants Key Vault access to
+    // must already be attached, or every grant and wait is spent on an identity APIM never uses.
+    const identityAttached = uai
+      ? {
+          condition: `\${contains([for id in flatten(self.identity[*].identity_ids) : lower(id)], lower(${uai.userAssignedIdentityId}))}`,
+          errorMessage: `${label} does not have the user-assigned identity this stack grants Key Vault access to (apiManagement.identity) attached, so it could never read Key Vault with it. Fix: have the instance's owners attach that identity (identity type "UserAssigned" or "SystemAssigned, UserAssigned" listing it), or read Key Vault with the instance's system-assigned identity instead.`,
+        }
+      : {
+          condition: '${anytrue([for i in self.identity : strcontains(i.type, "SystemAssigned")])}',
+          errorMessage: `${label} has no system-assigned identity, which this stack grants Key Vault access to. Fix: turn on the instance's system-assigned identity (its owners' configuration, or az apim update --name <name> --resource-group <rg> --set identity.type=SystemAssigned), or name its user-assigned identity in apiManagement.identity.`,
+        };
+    const apim = new DataAzurermApiManagement(this, 'Resource', {
+      name: attrs.name,
+      resourceGroupName: attrs.resourceGroupName,
+      lifecycle: { postcondition: [identityAttached] },
+    });
     this.apiManagementName = attrs.name;
     this.resourceGroupName = attrs.resourceGroupName;
     this.apiManagementId = apim.id;
-    const uai = attrs.userAssignedIdentity;
     this.keyVaultIdentity = keyVaultIdentity(uai, { principalId: apim.identity.get(0).principalId, isNew: false });
   }
 }

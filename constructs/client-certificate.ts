@@ -1,5 +1,6 @@
 import { ApiManagementApiPolicy } from '@cdktf/provider-azurerm/lib/api-management-api-policy';
 import { ApiManagementBackend } from '@cdktf/provider-azurerm/lib/api-management-backend';
+import { ApiManagementPolicyFragment } from '@cdktf/provider-azurerm/lib/api-management-policy-fragment';
 // jsii renames the class: its natural name collides with the config interface of the same file.
 import { ApiManagementCertificateA as ApiManagementCertificate } from '@cdktf/provider-azurerm/lib/api-management-certificate';
 import { KeyVaultCertificate } from '@cdktf/provider-azurerm/lib/key-vault-certificate';
@@ -12,8 +13,6 @@ import { RbacPropagationWait } from './rbac-propagation-wait';
 import { ConfigurationError } from './configuration-error';
 import { validateAzureName, validateValue } from './validate-props';
 import { ValueRules } from './value-rules';
-
-export type CertificateFormat = 'pfx' | 'pem';
 
 /** What Key Vault accepts for an imported certificate's key. */
 export type CertificateKey =
@@ -34,6 +33,17 @@ export interface ClientCertificateBackendOptions {
 export interface ClientCertificateApiPolicyOptions {
   /** The API (its name in APIM, not its display name) whose calls present the certificate. */
   readonly apiName: string;
+  /**
+   * Must be true: the API's whole policy document is replaced by one that only presents this certificate,
+   * deleting whatever its owners put there (rate limits, JWT validation, rewrites). On an instance others
+   * use too, leave `apiPolicy` out and have the API include the policy fragment instead.
+   */
+  readonly replaceWholePolicy: boolean;
+}
+
+export interface ClientCertificatePolicyFragmentOptions {
+  /** @default "client-cert-<certificate name>" */
+  readonly name?: string;
 }
 
 export interface ClientCertificateProps {
@@ -44,11 +54,6 @@ export interface ClientCertificateProps {
   readonly name: string;
   readonly keyVault: IKeyVault;
   readonly apiManagement: IApiManagement;
-  /**
-   * PFX (PKCS#12, with a password) or PEM (certificate and unencrypted PKCS#8 key in one file).
-   * @default "pfx"
-   */
-  readonly format?: CertificateFormat;
   /**
    * The key inside the file, written into the certificate policy Key Vault keeps with it.
    * @default { keyType: "RSA", keySize: 2048 }
@@ -67,30 +72,42 @@ export interface ClientCertificateProps {
   /** @default - no backend */
   readonly backend?: ClientCertificateBackendOptions;
   /**
-   * Sets the API's policy to present this certificate (by name, so it survives rotation). It replaces
-   * the API's whole policy document.
-   * @default - no policy
+   * A policy fragment that presents the certificate (by name, so it survives rotation), for the API's owners
+   * to include with `<include-fragment fragment-id="..." />` wherever they want it; it never touches their
+   * policies.
+   * @default - a fragment named "client-cert-<certificate name>"
+   */
+  readonly policyFragment?: ClientCertificatePolicyFragmentOptions;
+  /**
+   * Replaces one API's whole policy with one that includes the fragment. Opt-in only, see
+   * `replaceWholePolicy`; security rule APIM3 warns at every synth naming the API.
+   * @default - no API policy: nothing of the API's own policy is changed
    */
   readonly apiPolicy?: ClientCertificateApiPolicyOptions;
 }
 
 /**
- * A client certificate for mutual TLS from APIM to a backend: imported into Key Vault from a file that
+ * A client certificate for mutual TLS from APIM to a backend: imported into Key Vault from a PFX file that
  * Terraform reads only at plan/apply time, readable by APIM's identity (that one secret only), and
  * registered in APIM by its versionless secret id so that APIM picks up a renewed certificate by itself.
  *
  *   file (TF_VAR_<stem>_pfx_path) + password (TF_VAR_<stem>_pfx_password, sensitive)
- *     → Key Vault certificate → APIM: Key Vault Secrets User on its secret → wait → APIM certificate
- *     → backend (optional) → API policy (optional)
+ *     → Key Vault certificate (stored as application/x-pkcs12) → APIM: Key Vault Secrets User on its secret
+ *     → wait → APIM certificate → policy fragment → backend (optional) → API policy (optional)
+ *
+ * Always PKCS#12: API Management takes a Key Vault certificate only from a secret of type
+ * application/x-pkcs12 (azurerm docs, `azurerm_api_management_certificate.key_vault_secret_id`), so a PEM
+ * bundle is converted to PFX before Terraform runs (pipelines/scripts/pem-to-pfx.sh), never stored as PEM.
  */
 export class ClientCertificate extends Construct {
   /** Terraform variable holding the path of the certificate file (TF_VAR_<this>). */
   readonly pathVariableName: string;
-  /** Terraform variable holding the PFX password (TF_VAR_<this>); undefined for PEM. */
-  readonly passwordVariableName?: string;
+  /** Terraform variable holding the PFX password (TF_VAR_<this>). */
+  readonly passwordVariableName: string;
   readonly keyVaultCertificate: KeyVaultCertificate;
   readonly apimAccess: RoleAssignment;
   readonly apiManagementCertificate: ApiManagementCertificate;
+  readonly policyFragment: ApiManagementPolicyFragment;
   readonly backend?: ApiManagementBackend;
   readonly apiPolicy?: ApiManagementApiPolicy;
 
@@ -98,32 +115,34 @@ export class ClientCertificate extends Construct {
     super(scope, id);
     validateAzureName(this, 'name', 'keyVaultObject', props.name);
     validateValue(this, 'name', props.name, ValueRules.certificateNameStart);
-    const format = props.format ?? 'pfx';
-    if (format !== 'pfx' && format !== 'pem') {
-      throw new ConfigurationError({ source: this.node.path, field: 'format', value: format, rule: 'must be "pfx" or "pem"', fix: 'use "pfx" for a PKCS#12 file, "pem" for a PEM bundle' });
+    if (props.apiPolicy && props.apiPolicy.replaceWholePolicy !== true) {
+      throw new ConfigurationError({
+        source: this.node.path,
+        field: 'apiPolicy.replaceWholePolicy',
+        value: props.apiPolicy.replaceWholePolicy,
+        rule: `must be true to replace the whole policy of API "${props.apiPolicy.apiName}", which deletes everything its owners put in it`,
+        fix: `leave apiPolicy out and have the API include the policy fragment (<include-fragment fragment-id="${props.policyFragment?.name ?? defaultFragmentName(props.name)}" />), or set replaceWholePolicy: true if this stack alone owns that API's policy`,
+      });
     }
     const key = props.key ?? { keyType: 'RSA', keySize: 2048 };
     const stem = variableStem(props.name);
-    const names = certificateVariableNames(props.name, format);
+    const names = certificateVariableNames(props.name);
 
     const pathVariable = new TerraformVariable(this, 'PathVariable', {
       type: 'string',
-      description: `Path of the ${format.toUpperCase()} file for certificate "${props.name}", read with filebase64() at plan/apply time.`,
+      description: `Path of the PFX file for certificate "${props.name}", read with filebase64() at plan/apply time (a PEM bundle is converted to PFX first).`,
     });
     pathVariable.overrideLogicalId(names.path);
     this.pathVariableName = names.path;
 
-    let password: string | undefined;
-    if (names.password) {
-      const passwordVariable = new TerraformVariable(this, 'PasswordVariable', {
-        type: 'string',
-        sensitive: true,
-        description: `Password of the PFX file for certificate "${props.name}". Set TF_VAR_${names.password}; never commit it.`,
-      });
-      passwordVariable.overrideLogicalId(names.password);
-      this.passwordVariableName = names.password;
-      password = passwordVariable.stringValue;
-    }
+    const passwordVariable = new TerraformVariable(this, 'PasswordVariable', {
+      type: 'string',
+      sensitive: true,
+      description: `Password of the PFX file for certificate "${props.name}". Set TF_VAR_${names.password}; never commit it.`,
+    });
+    passwordVariable.overrideLogicalId(names.password);
+    this.passwordVariableName = names.password;
+    const password = passwordVariable.stringValue;
 
     this.keyVaultCertificate = new KeyVaultCertificate(this, 'KeyVaultCertificate', {
       name: props.name,
@@ -140,7 +159,7 @@ export class ClientCertificate extends Construct {
           keySize: key.keyType === 'RSA' ? key.keySize ?? 2048 : undefined,
           curve: key.keyType === 'EC' ? key.curve : undefined,
         },
-        secretProperties: { contentType: format === 'pfx' ? 'application/x-pkcs12' : 'application/x-pem-file' },
+        secretProperties: { contentType: 'application/x-pkcs12' },
       },
       dependsOn: props.importAfter?.length ? [...props.importAfter] : undefined,
     });
@@ -169,6 +188,7 @@ export class ClientCertificate extends Construct {
     });
 
     if (props.backend) this.backend = this.addBackend(props.name, apim, props.backend);
+    this.policyFragment = this.addPolicyFragment(props.policyFragment?.name ?? defaultFragmentName(props.name), apim);
     if (props.apiPolicy) this.apiPolicy = this.addApiPolicy(apim, props.apiPolicy);
 
     const outputs: Record<string, { value: string; description: string }> = {
@@ -177,6 +197,10 @@ export class ClientCertificate extends Construct {
       expires: { value: `\${one(${this.keyVaultCertificate.fqn}.certificate_attribute[*].expires)}`, description: 'Expiry of the imported certificate (RFC 3339)' },
       versionless_secret_id: { value: this.keyVaultCertificate.versionlessSecretId, description: 'https://<vault>.vault.azure.net/secrets/<name>: the id APIM follows across renewals' },
       apim_certificate_id: { value: this.apiManagementCertificate.id, description: 'Azure resource id of the certificate in API Management' },
+      policy_fragment_include: {
+        value: `<include-fragment fragment-id="${this.policyFragment.name}" />`,
+        description: "The line an API's owners put in its inbound policy to present this certificate",
+      },
     };
     for (const [suffix, output] of Object.entries(outputs)) {
       new TerraformOutput(this, `Output-${suffix}`, output).overrideLogicalId(`${stem}_${suffix}`);
@@ -203,19 +227,33 @@ export class ClientCertificate extends Construct {
     });
   }
 
+  private addPolicyFragment(name: string, apim: IApiManagement): ApiManagementPolicyFragment {
+    validateValue(this, 'policyFragment.name', name, ValueRules.policyFragmentName);
+    const setBackend = this.backend ? `\n  <set-backend-service backend-id="${this.backend.name}" />` : '';
+    return new ApiManagementPolicyFragment(this, 'PolicyFragment', {
+      name,
+      apiManagementId: apim.apiManagementId,
+      format: 'xml',
+      description: `Presents client certificate ${this.node.id.replace(/^Certificate-/, '')} (managed by Terraform)`,
+      // certificate-id, not thumbprint: Microsoft's guidance for Key Vault certificates, whose thumbprint
+      // changes on renewal. Referencing the resource's name orders the fragment after the certificate.
+      value: `<fragment>${setBackend}
+  <authentication-certificate certificate-id="${this.apiManagementCertificate.name}" />
+</fragment>`,
+    });
+  }
+
   private addApiPolicy(apim: IApiManagement, options: ClientCertificateApiPolicyOptions): ApiManagementApiPolicy {
     validateValue(this, 'apiPolicy.apiName', options.apiName, ValueRules.apiName);
-    const setBackend = this.backend ? `\n    <set-backend-service backend-id="${this.backend.name}" />` : '';
     return new ApiManagementApiPolicy(this, 'ApiPolicy', {
       apiName: options.apiName,
       apiManagementName: apim.apiManagementName,
       resourceGroupName: apim.resourceGroupName,
-      // certificate-id, not thumbprint: Microsoft's guidance for Key Vault certificates, whose
-      // thumbprint changes on renewal. Referencing the resource's name orders the policy after it.
+      // The fragment holds the certificate's part, so the two never disagree.
       xmlContent: `<policies>
   <inbound>
-    <base />${setBackend}
-    <authentication-certificate certificate-id="${this.apiManagementCertificate.name}" />
+    <base />
+    <include-fragment fragment-id="${this.policyFragment.name}" />
   </inbound>
   <backend>
     <base />
@@ -231,6 +269,10 @@ export class ClientCertificate extends Construct {
   }
 }
 
+function defaultFragmentName(certificateName: string): string {
+  return `client-cert-${certificateName}`;
+}
+
 /** "mtls-backend" → "mtls_backend": Terraform variable names that a shell can export as TF_VAR_… */
 export function variableStem(certificateName: string): string {
   return certificateName.toLowerCase().replace(/-/g, '_');
@@ -238,10 +280,19 @@ export function variableStem(certificateName: string): string {
 
 /**
  * The Terraform variables a certificate is given through, in one place for the construct, the
- * pre-flight and the workstation commands: "mtls_backend_pfx_path" and "mtls_backend_pfx_password"
- * (no password for PEM). Set them as TF_VAR_<name>.
+ * pre-flight and the workstation commands: "mtls_backend_pfx_path" and "mtls_backend_pfx_password".
+ * Set them as TF_VAR_<name>. Always a PFX: a PEM source is converted before Terraform runs.
  */
-export function certificateVariableNames(certificateName: string, format: CertificateFormat): { path: string; password?: string } {
+export function certificateVariableNames(certificateName: string): { path: string; password: string } {
   const stem = variableStem(certificateName);
-  return { path: `${stem}_${format}_path`, password: format === 'pfx' ? `${stem}_pfx_password` : undefined };
+  return { path: `${stem}_pfx_path`, password: `${stem}_pfx_password` };
+}
+
+/**
+ * The environment variable that names a PEM source file for the tooling (workstation commands, pipeline
+ * scripts), which converts it to the PFX Terraform imports: "PEM_FILE_mtls_backend". Not a TF_VAR_:
+ * Terraform never sees the PEM.
+ */
+export function pemSourceVariableName(certificateName: string): string {
+  return `PEM_FILE_${variableStem(certificateName)}`;
 }

@@ -35,6 +35,10 @@ export class EnvironmentStack extends TerraformStack {
       // Storage data-plane calls made by the provider use Entra ID, never account keys (the state
       // backend's own setting is use_azuread_auth, below).
       storageUseAzuread: true,
+      // azurerm 4.x registers about 60 resource providers by default ("legacy"), which needs a
+      // subscription-wide role and fails for a deployer scoped to resource groups. The few this stack
+      // needs are checked before plan instead (deploymentManifest.resourceProviders).
+      resourceProviderRegistrations: 'none',
       features: [
         {
           keyVault: [
@@ -92,6 +96,7 @@ export class EnvironmentStack extends TerraformStack {
           softDeleteRetentionDays: kv.softDeleteRetentionDays,
           publicNetworkAccessEnabled: kv.publicNetworkAccessEnabled,
           networkAcls: kv.networkAcls,
+          privateEndpoint: kv.privateEndpoint,
           tags,
         });
 
@@ -127,6 +132,8 @@ export class EnvironmentStack extends TerraformStack {
           tags,
         });
 
+    if (identity) this.keyVault.requireReachableByUserAssignedIdentity();
+
     const deployers = config.deployers.map((d) => ({ objectId: d.objectId, principalType: d.type, description: d.description }));
     const access = deployers.map((d) => this.keyVault.grantCertificateImport(d, `DeployerAccess-${d.objectId}`));
     if (config.grantCurrentCaller) {
@@ -143,12 +150,12 @@ export class EnvironmentStack extends TerraformStack {
           name: c.name,
           keyVault: this.keyVault,
           apiManagement: this.apiManagement,
-          format: c.format,
           key: c.key,
           importAfter,
           rbacPropagationWait: config.rbacPropagationWait,
           backend: c.backend,
-          apiPolicy: c.apiPolicy,
+          policyFragment: c.policyFragment,
+          apiPolicy: c.apiPolicy && { apiName: c.apiPolicy.apiName, replaceWholePolicy: c.apiPolicy.replaceWholePolicy === true },
         }),
     );
   }

@@ -1,5 +1,6 @@
 import { DataAzurermKeyVault } from '@cdktf/provider-azurerm/lib/data-azurerm-key-vault';
 import { KeyVault as AzurermKeyVault } from '@cdktf/provider-azurerm/lib/key-vault';
+import { PrivateEndpoint } from '@cdktf/provider-azurerm/lib/private-endpoint';
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { Token } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
@@ -17,6 +18,18 @@ export interface IKeyVault extends IConstruct {
   readonly keyVaultName: string;
   /** `https://<name>.vault.azure.net/` */
   readonly keyVaultUri: string;
+  /**
+   * Whether the vault's firewall is on (default action Deny, or public network access off): true or false
+   * for a vault created here, undefined for an existing one, whose settings are only known at plan time.
+   */
+  readonly firewallEnabled: boolean | undefined;
+  /**
+   * Declares that API Management reads this vault with a user-assigned identity, which Microsoft does not
+   * let through a Key Vault firewall ("Requirements for Key Vault firewall", API Management docs: the
+   * system-assigned identity must be used). A vault created here is checked at synth by the security rules
+   * (APIM1); an existing vault gets a plan-time postcondition on its network rules.
+   */
+  requireReachableByUserAssignedIdentity(): void;
   /** Let a principal import, update and delete certificates in this vault (Key Vault Certificates Officer). */
   grantCertificateImport(grantee: Principal, id: string): RoleAssignment;
   /**
@@ -31,6 +44,8 @@ abstract class KeyVaultBase extends Construct implements IKeyVault {
   abstract readonly keyVaultId: string;
   abstract readonly keyVaultName: string;
   abstract readonly keyVaultUri: string;
+  abstract readonly firewallEnabled: boolean | undefined;
+  abstract requireReachableByUserAssignedIdentity(): void;
 
   grantCertificateImport(grantee: Principal, id: string): RoleAssignment {
     return grantRole(this, id, { scope: this.keyVaultId, role: BuiltInRoles.keyVaultCertificatesOfficer, principal: grantee });
@@ -56,11 +71,22 @@ export interface KeyVaultNetworkAcls {
    */
   readonly ipRules?: readonly string[];
   /**
-   * Lets trusted Microsoft services through the firewall. API Management is one: with "AzureServices"
-   * APIM reads the certificate even when the default action is Deny.
+   * Lets trusted Microsoft services through the firewall. API Management is one, for control-plane reads
+   * such as certificates, and only with its system-assigned identity: a user-assigned identity cannot pass
+   * a Key Vault firewall at all (API Management docs, "Requirements for Key Vault firewall").
    * @default "AzureServices"
    */
   readonly bypass?: 'AzureServices' | 'None';
+}
+
+/** A private endpoint for the vault, for deployers (self-hosted agents) and readers on a private network. */
+export interface KeyVaultPrivateEndpointProps {
+  /** Resource id of the subnet the endpoint's network interface goes into. */
+  readonly subnetId: string;
+  /** Resource id of the `privatelink.vaultcore.azure.net` private DNS zone the vault's record is written to. */
+  readonly privateDnsZoneId: string;
+  /** @default "pe-<vault name>" */
+  readonly name?: string;
 }
 
 export interface KeyVaultProps {
@@ -86,6 +112,17 @@ export interface KeyVaultProps {
   readonly publicNetworkAccessEnabled?: boolean;
   /** @default - deny all but trusted Azure services: { defaultAction: "Deny", bypass: "AzureServices" } */
   readonly networkAcls?: KeyVaultNetworkAcls;
+  /**
+   * `ip_rules` are written when the vault is created; after that Terraform ignores changes to them. A
+   * deployment agent without a fixed address adds its own address for the length of a plan or apply
+   * (pipelines/scripts/vault-network.sh) and removes it afterwards; if Terraform owned the list it would
+   * remove that rule in the middle of the apply that needs it, and show it as drift on every plan. The
+   * same script adds the configured rules, so a rule added to the configuration later still arrives.
+   * @default true
+   */
+  readonly ipRulesManagedOutsideTerraform?: boolean;
+  /** @default - no private endpoint */
+  readonly privateEndpoint?: KeyVaultPrivateEndpointProps;
   /** @default - none */
   readonly tags?: Record<string, string>;
 }
@@ -103,7 +140,9 @@ export class KeyVault extends KeyVaultBase {
   readonly keyVaultId: string;
   readonly keyVaultName: string;
   readonly keyVaultUri: string;
+  readonly firewallEnabled: boolean;
   readonly resource: AzurermKeyVault;
+  readonly privateEndpoint?: PrivateEndpoint;
 
   constructor(scope: Construct, id: string, props: KeyVaultProps) {
     super(scope, id);
@@ -112,6 +151,8 @@ export class KeyVault extends KeyVaultBase {
     const acls: KeyVaultNetworkAcls = props.networkAcls ?? { defaultAction: 'Deny' };
     validateValue(this, 'softDeleteRetentionDays', retention, ValueRules.softDeleteRetentionDays);
     acls.ipRules?.forEach((ip, i) => validateValue(this, `networkAcls.ipRules[${i}]`, ip, ValueRules.ipRule));
+    const publicNetworkAccessEnabled = props.publicNetworkAccessEnabled ?? true;
+    this.firewallEnabled = acls.defaultAction === 'Deny' || !publicNetworkAccessEnabled;
 
     this.resource = new AzurermKeyVault(this, 'Resource', {
       name: props.name,
@@ -122,17 +163,44 @@ export class KeyVault extends KeyVaultBase {
       rbacAuthorizationEnabled: true,
       purgeProtectionEnabled: props.purgeProtectionEnabled ?? true,
       softDeleteRetentionDays: retention,
-      publicNetworkAccessEnabled: props.publicNetworkAccessEnabled ?? true,
+      publicNetworkAccessEnabled,
       networkAcls: {
         defaultAction: acls.defaultAction,
         bypass: acls.bypass ?? 'AzureServices',
         ipRules: acls.ipRules ? [...acls.ipRules] : undefined,
       },
       tags: props.tags,
+      lifecycle: props.ipRulesManagedOutsideTerraform === false ? undefined : { ignoreChanges: ['network_acls[0].ip_rules'] },
     });
     this.keyVaultId = this.resource.id;
     this.keyVaultName = this.resource.name;
     this.keyVaultUri = this.resource.vaultUri;
+    if (props.privateEndpoint) this.privateEndpoint = this.addPrivateEndpoint(props, props.privateEndpoint);
+  }
+
+  /** Checked at synth on the stack's JSON by security rule APIM1, where the vault's settings are literal. */
+  requireReachableByUserAssignedIdentity(): void {}
+
+  private addPrivateEndpoint(props: KeyVaultProps, endpoint: KeyVaultPrivateEndpointProps): PrivateEndpoint {
+    validateValue(this, 'privateEndpoint.subnetId', endpoint.subnetId, ValueRules.subnetId);
+    validateValue(this, 'privateEndpoint.privateDnsZoneId', endpoint.privateDnsZoneId, ValueRules.vaultPrivateDnsZoneId);
+    const name = endpoint.name ?? `pe-${props.name}`;
+    return new PrivateEndpoint(this, 'PrivateEndpoint', {
+      name,
+      resourceGroupName: props.resourceGroupName,
+      location: props.location,
+      subnetId: endpoint.subnetId,
+      privateServiceConnection: {
+        name,
+        privateConnectionResourceId: this.resource.id,
+        // "vault" is Key Vault's only private-link sub-resource.
+        subresourceNames: ['vault'],
+        isManualConnection: false,
+      },
+      // Without the zone record the vault's name keeps resolving to its public address.
+      privateDnsZoneGroup: { name: 'vault', privateDnsZoneIds: [endpoint.privateDnsZoneId] },
+      tags: props.tags,
+    });
   }
 }
 
@@ -140,16 +208,52 @@ class ExistingKeyVault extends KeyVaultBase {
   readonly keyVaultId: string;
   readonly keyVaultName: string;
   readonly keyVaultUri: string;
+  readonly firewallEnabled = undefined;
+  private readonly vault: DataAzurermKeyVault;
+  private readonly label: string;
 
   constructor(scope: Construct, id: string, attrs: { name: string; resourceGroupName: string }) {
     super(scope, id);
     validateAzureName(this, 'name', 'keyVault', attrs.name);
     validateRequired(this, 'resourceGroupName', attrs.resourceGroupName, 'give the resource group the existing vault is in');
-    const vault = new DataAzurermKeyVault(this, 'Resource', { name: attrs.name, resourceGroupName: attrs.resourceGroupName });
+    this.label = Token.isUnresolved(attrs.name) ? 'The existing Key Vault' : `Key Vault "${attrs.name}"`;
+    const vault = new DataAzurermKeyVault(this, 'Resource', {
+      name: attrs.name,
+      resourceGroupName: attrs.resourceGroupName,
+      lifecycle: {
+        // Every grant here is an Azure RBAC role assignment: on a vault that still uses access policies
+        // they are silently without effect and the import fails with 403 after the RBAC waits.
+        postcondition: [
+          {
+            condition: '${self.rbac_authorization_enabled}',
+            errorMessage: `${this.label} uses access policies, not Azure RBAC: the role assignments this stack makes would have no effect and the import would fail with 403 (Forbidden). Fix: switch the vault to the Azure RBAC permission model (az keyvault update --enable-rbac-authorization true, after granting the roles its access policies gave), or use a vault created by this stack.`,
+          },
+        ],
+      },
+    });
+    this.vault = vault;
     this.keyVaultId = vault.id;
     // The literal name, not the data source's attribute: it is known at synth time, so names built
     // from it can be validated, and nothing waits on the read.
     this.keyVaultName = Token.isUnresolved(attrs.name) ? vault.name : attrs.name;
     this.keyVaultUri = vault.vaultUri;
   }
+
+  requireReachableByUserAssignedIdentity(): void {
+    const postconditions = this.vault.lifecycle?.postcondition ?? [];
+    if (postconditions.some((p) => p.condition === FIREWALL_OFF)) return;
+    this.vault.lifecycle = {
+      ...this.vault.lifecycle,
+      postcondition: [
+        ...postconditions,
+        {
+          condition: FIREWALL_OFF,
+          errorMessage: `${this.label} has its firewall on (public network access disabled, or default action Deny), and API Management reads it with a user-assigned identity, which a Key Vault firewall never lets through (API Management docs, "Requirements for Key Vault firewall"). Fix: let APIM read the vault with its system-assigned identity (apiManagement.identity: { type: "SystemAssigned" }), or turn the vault's firewall off (default action Allow), or give APIM a private network path to the vault.`,
+        },
+      ],
+    };
+  }
 }
+
+/** The vault's firewall lets any address through: public access on and default action Allow. */
+const FIREWALL_OFF = '${self.public_network_access_enabled && alltrue([for acl in self.network_acls : acl.default_action == "Allow"])}';

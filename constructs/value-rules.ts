@@ -63,4 +63,19 @@ export const ValueRules = {
     fix: 'pick a value from 7 to 90 (90 is the default)',
     test: (v: number) => Number.isInteger(v) && v >= 7 && v <= 90,
   },
+  subnetId: {
+    rule: 'must be a subnet resource id (/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Network/virtualNetworks/<vnet>/subnets/<subnet>)',
+    fix: 'copy it from az network vnet subnet show --query id -o tsv',
+    test: (v: string) => /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+\/subnets\/[^/]+$/i.test(v),
+  },
+  vaultPrivateDnsZoneId: {
+    rule: 'must be the resource id of a privatelink.vaultcore.azure.net private DNS zone (Key Vault\'s private-link zone)',
+    fix: 'copy it from az network private-dns zone show --name privatelink.vaultcore.azure.net --resource-group <rg> --query id -o tsv',
+    test: (v: string) => /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/privateDnsZones\/privatelink\.vaultcore\.azure\.net$/i.test(v),
+  },
+  policyFragmentName: {
+    rule: 'must be 1-80 letters, digits and hyphens, starting with a letter',
+    fix: 'replace the other characters with hyphens',
+    test: (v: string) => /^[a-zA-Z][a-zA-Z0-9-]{0,79}$/.test(v),
+  },
 } as const satisfies Record<string, ValueRule<string> | ValueRule<number>>;

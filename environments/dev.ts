@@ -27,8 +27,8 @@ const dev: EnvironmentConfig = {
     {
       name: 'mtls-backend',
       backend: { url: 'https://backend.dev.contoso.example/api' },
-      // Echo API: every new Developer-tier instance has it.
-      apiPolicy: { apiName: 'echo-api' },
+      // No apiPolicy: the stack publishes the policy fragment "client-cert-mtls-backend", and each API that
+      // calls this backend includes it in its own policy, which the stack never overwrites.
     },
   ],
   tags: { environment: 'dev', workload: 'apimcert' },

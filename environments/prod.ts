@@ -12,12 +12,13 @@ const prod: EnvironmentConfig = {
     skuName: 'premium',
     networkAcls: { defaultAction: 'Deny', ipRules: ['203.0.113.96/27'] },
   },
-  // Production APIM is run by the API platform team: this stack only adds certificates to it.
+  // Production APIM is run by the API platform team: this stack only adds certificates to it. It reads the
+  // vault with its system-assigned identity, the only one a Key Vault firewall lets through; the plan
+  // fails if the instance has none.
   apiManagement: {
     name: 'apim-contoso-prod',
     existing: true,
     resourceGroupName: 'rg-apim-prod',
-    identity: { type: 'UserAssigned', name: 'id-apim-contoso-prod', existing: true, resourceGroupName: 'rg-apim-prod' },
   },
   deployers: [{ objectId: '00000000-0000-0000-0000-00000000d003', type: 'ServicePrincipal', description: 'pipeline: apimcert-prod' }],
   // Production tenants are slower to propagate role changes; Microsoft documents up to 10 minutes.

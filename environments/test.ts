@@ -16,8 +16,9 @@ const test: EnvironmentConfig = {
     publisherName: 'Contoso Platform Team',
     publisherEmail: 'platform@contoso.example',
     skuName: 'StandardV2_1',
-    // A user-assigned identity outlives APIM, so its Key Vault access survives a re-created instance.
-    identity: { type: 'UserAssigned', name: 'id-apimcert-test' },
+    // The system-assigned identity: the vault's firewall is on, and Microsoft lets no user-assigned identity
+    // through a Key Vault firewall (API Management docs, "Requirements for Key Vault firewall").
+    identity: { type: 'SystemAssigned' },
   },
   deployers: [{ objectId: '00000000-0000-0000-0000-00000000d002', type: 'ServicePrincipal', description: 'pipeline: apimcert-test' }],
   certificates: [

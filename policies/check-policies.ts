@@ -16,6 +16,8 @@ export interface PolicyFinding {
   readonly address: string;
   /** Set when a suppression covered it. */
   readonly suppressedBecause?: string;
+  /** The rule's detail for this block, when it has one. */
+  readonly detail?: string;
 }
 
 /** Every rule against every block of its type. */
@@ -26,7 +28,7 @@ export function checkPolicies(stack: StackJson, suppressions: readonly PolicySup
       if (rule.isCompliant(block, stack)) continue;
       const address = `${rule.resourceType}.${name}`;
       const suppression = suppressions.find((s) => s.rule === rule.id && (s.address === undefined || s.address === address));
-      findings.push({ rule, address, suppressedBecause: suppression?.reason });
+      findings.push({ rule, address, suppressedBecause: suppression?.reason, detail: rule.detail?.(block, stack) });
     }
   }
   return findings;
@@ -35,5 +37,6 @@ export function checkPolicies(stack: StackJson, suppressions: readonly PolicySup
 /** "AKV3 (warning) azurerm_key_vault.KeyVault: <description> Fix: <fix>" */
 export function describeFinding(f: PolicyFinding): string {
   const suppressed = f.suppressedBecause ? ` Suppressed: ${f.suppressedBecause}` : ` Fix: ${f.rule.fix}, or suppress ${f.rule.id} with a reason in policySuppressions.`;
-  return `${f.rule.id} (${f.suppressedBecause ? 'suppressed' : f.rule.level}) ${f.address}: ${f.rule.description}${suppressed}`;
+  const detail = f.detail ? ` Here ${f.detail}.` : '';
+  return `${f.rule.id} (${f.suppressedBecause ? 'suppressed' : f.rule.level}) ${f.address}: ${f.rule.description}${detail}${suppressed}`;
 }

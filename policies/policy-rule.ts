@@ -16,11 +16,25 @@ export interface PolicyRule {
   readonly isCompliant: (block: Readonly<Record<string, any>>, stack: StackJson) => boolean;
   /** How to comply. */
   readonly fix: string;
+  /** What in this block breaks the rule, when the description alone does not say: "API \"orders\"". */
+  readonly detail?: (block: Readonly<Record<string, any>>, stack: StackJson) => string;
 }
 
 export interface StackJson {
   readonly resource?: Record<string, Record<string, any>>;
+  readonly data?: Record<string, Record<string, any>>;
   readonly variable?: Record<string, { sensitive?: boolean }>;
+}
+
+/**
+ * The resource a whole-expression reference names, when it is of the given type:
+ * "${azurerm_key_vault.KeyVault.id}" with type "azurerm_key_vault" → that block. Undefined for a data
+ * source, a literal, or another type.
+ */
+export function referencedResource(stack: StackJson, expression: unknown, type: string): Readonly<Record<string, any>> | undefined {
+  if (typeof expression !== 'string') return undefined;
+  const match = /^\$\{([a-z0-9_]+)\.([A-Za-z0-9_-]+)\.[a-z0-9_]+\}$/.exec(expression);
+  return match && match[1] === type ? stack.resource?.[type]?.[match[2]] : undefined;
 }
 
 /** The one variable a whole expression names, e.g. "${var.x}" → "x". */
