@@ -1,17 +1,31 @@
 #!/usr/bin/env node
-// `npm run plan -- <env>` (cdktf diff) and `npm run deploy -- <env>` (cdktf deploy) from a workstation:
-// for each certificate of the environment, the file path and password come from TF_VAR_... when set,
-// otherwise from a prompt (the password prompt never echoes). The file is checked by the pre-flight
-// before cdktf starts, so a wrong password fails here, not minutes into an apply.
+// `npm run plan -- <env> [--allow-my-ip]` (cdktf diff) and `npm run deploy -- <env> [--allow-my-ip]`
+// (cdktf deploy) from a workstation:
+// - for each certificate, the file (and a PFX's password) come from the environment when set, otherwise
+//   from a prompt (the password prompt never echoes): TF_VAR_<stem>_pfx_path / _pfx_password for a PFX,
+//   PEM_FILE_<stem> for a PEM bundle;
+// - every file is checked by the pre-flight before cdktf starts, so a wrong password fails here, not
+//   minutes into an apply;
+// - a PEM bundle is converted to a PFX with a one-time password (APIM reads only PKCS#12 from Key Vault),
+//   in a private temporary directory that is removed when this command ends, however it ends;
+// - the resource providers the stack needs are checked to be registered (the stack registers none);
+// - with --allow-my-ip, this machine's public address is let through the vault's firewall for the length
+//   of the command and removed afterwards (pipelines/scripts/vault-network.sh, as the pipelines do).
 'use strict';
 process.env.CHECKPOINT_DISABLE ??= '1';
 const { spawnSync } = require('node:child_process');
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
 const readline = require('node:readline');
 const { loadTypeScript, reportError } = require('./run');
 
 const root = path.resolve(__dirname, '..');
-const [command, envName, ...rest] = process.argv.slice(2);
+const scripts = path.join(root, 'pipelines', 'scripts');
+const [command, envName, ...options] = process.argv.slice(2);
+const allowMyIp = options.includes('--allow-my-ip');
+const cdktfArgs = options.filter((o) => o !== '--allow-my-ip');
 
 function ask(question, { secret = false } = {}) {
   return new Promise((resolve) => {
@@ -30,42 +44,121 @@ function ask(question, { secret = false } = {}) {
   });
 }
 
+// Everything this command leaves behind is undone here: the converted PFX files and the firewall rule.
+const cleanups = [];
+function cleanUp() {
+  while (cleanups.length) {
+    try {
+      cleanups.pop()();
+    } catch (error) {
+      console.error(`warning: clean-up failed: ${error.message}`);
+    }
+  }
+}
+process.on('exit', cleanUp);
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => {
+    cleanUp();
+    process.exit(130);
+  });
+}
+
+function privateDirectory() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'apimcert-'));
+  fs.chmodSync(dir, 0o700);
+  cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+function bash(script, args, env) {
+  return spawnSync('bash', [path.join(scripts, script), ...args], { cwd: root, stdio: 'inherit', env });
+}
+
+/** A mistake of the caller's: printed as one "error:" line, without a stack trace. */
+function problem(message) {
+  return Object.assign(new Error(message), { forUser: true });
+}
+
+const hasAz = () => spawnSync('az', ['version'], { stdio: 'ignore' }).status === 0;
+
+async function collectFiles(app, environment, env) {
+  for (const cert of environment.certificates) {
+    const names = app.certificateVariableNames(cert.name);
+    const fileVar = cert.format === 'pem' ? app.pemSourceVariableName(cert.name) : `TF_VAR_${names.path}`;
+    const passwordVar = cert.format === 'pem' ? undefined : `TF_VAR_${names.password}`;
+    // An empty path is no path; an empty password is a real one (a PFX may have none).
+    const missing = [fileVar, ...(passwordVar ? [passwordVar] : [])].filter((v) => (v === fileVar ? !env[v] : env[v] === undefined));
+    if (missing.length && !process.stdin.isTTY) {
+      throw problem(`certificate ${cert.name}: ${missing.join(' and ')} not set, and there is no terminal to ask on. Fix: export them first`);
+    }
+    const kind = cert.format === 'pem' ? 'PEM' : 'PFX';
+    if (!env[fileVar]) env[fileVar] = path.resolve(await ask(`${kind} file for certificate ${cert.name}: `));
+    if (passwordVar && env[passwordVar] === undefined) env[passwordVar] = await ask(`Password of ${path.basename(env[fileVar])}: `, { secret: true });
+  }
+}
+
+/** Each PEM source becomes a PFX with a one-time password; Terraform only ever sees the PFX. */
+function convertPemSources(app, environment, env) {
+  const pems = environment.certificates.filter((c) => c.format === 'pem');
+  if (!pems.length) return;
+  const dir = privateDirectory();
+  for (const cert of pems) {
+    const names = app.certificateVariableNames(cert.name);
+    const password = crypto.randomBytes(32).toString('base64');
+    const pfx = path.join(dir, `${names.path}.pfx`);
+    const result = bash('pem-to-pfx.sh', [env[app.pemSourceVariableName(cert.name)], pfx], { ...process.env, PFX_PASSWORD: password });
+    if (result.status !== 0) throw problem(`certificate ${cert.name}: the PEM bundle could not be converted to a PFX (see above)`);
+    env[`TF_VAR_${names.path}`] = pfx;
+    env[`TF_VAR_${names.password}`] = password;
+  }
+}
+
 async function main() {
   if (!['diff', 'deploy'].includes(command) || !envName) {
-    console.error('usage: npm run plan -- <env>   |   npm run deploy -- <env>');
+    console.error('usage: npm run plan -- <env> [--allow-my-ip]   |   npm run deploy -- <env> [--allow-my-ip]');
     process.exitCode = 2;
     return;
   }
   const app = loadTypeScript(path.join(root, 'main.ts'));
   const [environment] = app.selectedEnvironments([envName]);
   const env = { ...process.env };
-  for (const cert of environment.certificates) {
-    const format = cert.format ?? 'pfx';
-    const names = app.certificateVariableNames(cert.name, format);
-    const pathVar = `TF_VAR_${names.path}`;
-    const passwordVar = names.password && `TF_VAR_${names.password}`;
-    // An empty path is no path; an empty password is a real one (a PFX may have none).
-    const missing = [pathVar, ...(passwordVar ? [passwordVar] : [])].filter((v) => (v === pathVar ? !env[v] : env[v] === undefined));
-    if (missing.length && !process.stdin.isTTY) {
-      console.error(`error: certificate ${cert.name}: ${missing.join(' and ')} not set, and there is no terminal to ask on. Fix: export them first`);
-      process.exitCode = 1;
-      return;
-    }
-    if (!env[pathVar]) env[pathVar] = path.resolve(await ask(`${format.toUpperCase()} file for certificate ${cert.name}: `));
-    if (passwordVar && env[passwordVar] === undefined) env[passwordVar] = await ask(`Password of ${path.basename(env[pathVar])}: `, { secret: true });
-  }
+  await collectFiles(app, environment, env);
   const { lines, failed } = await app.checkEnvironmentCertificates([environment], env);
   for (const line of lines) console.log(line);
   if (failed) {
     process.exitCode = 1;
     return;
   }
-  const cdktf = path.join(root, 'node_modules', '.bin', 'cdktf');
-  const result = spawnSync(cdktf, [command, envName, ...rest], { cwd: root, stdio: 'inherit', env });
+  convertPemSources(app, environment, env);
+
+  // The scripts read the stack's deployment.json; cdktf has not synthesized yet, so it is written here.
+  const manifestDir = privateDirectory();
+  fs.writeFileSync(path.join(manifestDir, 'deployment.json'), JSON.stringify(app.deploymentManifest(environment)));
+  if (hasAz()) {
+    if (bash('check-resource-providers.sh', [manifestDir], env).status !== 0) {
+      process.exitCode = 1;
+      return;
+    }
+  } else {
+    console.log('note: az is not on PATH: the resource providers this stack needs were not checked (README, "Resource providers")');
+  }
+  if (allowMyIp) {
+    if (bash('vault-network.sh', ['open', manifestDir], env).status !== 0) {
+      process.exitCode = 1;
+      return;
+    }
+    // Pushed after the directory's removal, so it runs first: close still needs deployment.json.
+    cleanups.push(() => bash('vault-network.sh', ['close', manifestDir], env));
+  }
+
+  // CDKTF_CLI: another cdktf binary (a global install; the tests' stand-in that records what it was given).
+  const cdktf = process.env.CDKTF_CLI || path.join(root, 'node_modules', '.bin', 'cdktf');
+  const result = spawnSync(cdktf, [command, envName, ...cdktfArgs], { cwd: root, stdio: 'inherit', env });
   process.exitCode = result.status ?? 1;
 }
 
 main().catch((error) => {
-  reportError(error);
+  if (error.forUser) console.error(`error: ${error.message}`);
+  else reportError(error);
   process.exitCode = 1;
 });

@@ -1,0 +1,109 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { environments } from '../environments';
+import { hasOpenssl, makePfx, randomPassword } from './support/openssl';
+import { PROJECT_ROOT } from './support/run-command';
+
+// Whichever environment brings a PEM certificate: the conversion is what is under test, not a name.
+const withPem = environments.map((e) => e.config).find((c) => c.certificates.some((cert) => cert.format === 'pem'));
+const stem = (name: string) => name.toLowerCase().replace(/-/g, '_');
+
+/** Stand-ins for az and cdktf that log what they were given; az answers as a subscription would. */
+function fakeTools(dir: string, unregistered: string[] = []) {
+  const bin = path.join(dir, 'bin');
+  fs.mkdirSync(bin);
+  fs.writeFileSync(
+    path.join(bin, 'az'),
+    `#!/usr/bin/env bash
+echo "az $*" >>"${dir}/az.log"
+case "$1 $2" in
+  "provider show") case " ${unregistered.join(' ')} " in *" $4 "*) echo NotRegistered ;; *) echo Registered ;; esac ;;
+  "account show") echo 7d1e0c59-3f0a-4a8e-9b6e-2f4c8a1d5e90 ;;
+  "keyvault show") echo '{"properties":{"networkAcls":{"defaultAction":"Deny"},"publicNetworkAccess":"Enabled"}}' ;;
+  *) ;;
+esac
+`,
+    { mode: 0o755 },
+  );
+  // What cdktf would read: every TF_VAR_*_pfx_path must be a PFX that its TF_VAR_*_pfx_password opens.
+  fs.writeFileSync(
+    path.join(dir, 'cdktf'),
+    `#!/usr/bin/env bash
+echo "cdktf $*" >>"${dir}/cdktf.log"
+for var in $(compgen -e | grep -E '^TF_VAR_.+_pfx_path$'); do
+  password_var="\${var%_path}_password"
+  if openssl pkcs12 -in "\${!var}" -noout -passin "env:$password_var" 2>/dev/null; then opened=yes; else opened=no; fi
+  echo "$var \${!var} opened=$opened" >>"${dir}/cdktf.log"
+done
+`,
+    { mode: 0o755 },
+  );
+  return { PATH: `${bin}:${process.env.PATH}`, CDKTF_CLI: path.join(dir, 'cdktf') };
+}
+
+const describeWithOpenssl = hasOpenssl && withPem ? describe : describe.skip; // no openssl: no certificate to make
+
+describeWithOpenssl('npm run plan / deploy with a PEM certificate', () => {
+  let dir: string;
+  let env: NodeJS.ProcessEnv;
+  const password = randomPassword();
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'workstation-'));
+    env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TF_VAR_') && !k.startsWith('PEM_FILE_')));
+    for (const cert of withPem!.certificates) {
+      if (cert.format === 'pem') {
+        const key = path.join(dir, `${cert.name}.key`);
+        const crt = path.join(dir, `${cert.name}.crt`);
+        execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', crt, '-days', '30', '-subj', `/CN=${cert.name}`], { stdio: 'ignore' });
+        const bundle = path.join(dir, `${cert.name}.pem`);
+        fs.writeFileSync(bundle, fs.readFileSync(crt, 'utf8') + fs.readFileSync(key, 'utf8'));
+        env[`PEM_FILE_${stem(cert.name)}`] = bundle;
+      } else {
+        env[`TF_VAR_${stem(cert.name)}_pfx_path`] = makePfx(dir, password, cert.name);
+        env[`TF_VAR_${stem(cert.name)}_pfx_password`] = password;
+      }
+    }
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const run = (extraEnv: NodeJS.ProcessEnv, args: string[] = []) =>
+    spawnSync(process.execPath, ['scripts/workstation.js', 'diff', withPem!.name, ...args], { cwd: PROJECT_ROOT, encoding: 'utf8', env: { ...env, ...extraEnv }, timeout: 60_000 });
+
+  it('hands cdktf a PFX with a one-time password for each PEM bundle, and removes it afterwards', () => {
+    const result = run(fakeTools(dir));
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    const seen = fs.readFileSync(path.join(dir, 'cdktf.log'), 'utf8').trim().split('\n');
+    expect(seen[0]).toBe(`cdktf diff ${withPem!.name}`);
+    for (const cert of withPem!.certificates) {
+      const line = seen.find((l) => l.startsWith(`TF_VAR_${stem(cert.name)}_pfx_path `));
+      expect([cert.name, line?.endsWith('opened=yes')]).toEqual([cert.name, true]);
+      if (cert.format === 'pem') expect(fs.existsSync(line!.split(' ')[1])).toBe(false);
+    }
+  });
+
+  it('checks the resource providers before cdktf runs, and stops with the register command when one is missing', () => {
+    const result = run(fakeTools(dir, ['Microsoft.KeyVault']));
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('error: resource provider Microsoft.KeyVault is NotRegistered in subscription 7d1e0c59-3f0a-4a8e-9b6e-2f4c8a1d5e90; register it once with: az provider register --namespace Microsoft.KeyVault');
+    expect(fs.existsSync(path.join(dir, 'cdktf.log'))).toBe(false);
+  });
+
+  it('with --allow-my-ip, lets this address through the vault firewall for the command only', () => {
+    const result = run({ ...fakeTools(dir), AGENT_IP: '198.51.100.7' }, ['--allow-my-ip']);
+    expect(result.status).toBe(0);
+    const az = fs.readFileSync(path.join(dir, 'az.log'), 'utf8');
+    const add = az.indexOf('keyvault network-rule add');
+    const remove = az.indexOf('keyvault network-rule remove');
+    expect(az).toMatch(/keyvault network-rule add .*--ip-address 198\.51\.100\.7\/32/);
+    expect(az).toMatch(/keyvault network-rule remove .*--ip-address 198\.51\.100\.7\/32/);
+    expect(add).toBeGreaterThan(-1);
+    expect(remove).toBeGreaterThan(add);
+    // cdktf ran between the two.
+    expect(fs.existsSync(path.join(dir, 'cdktf.log'))).toBe(true);
+    for (const text of [az, result.stdout, result.stderr, fs.readFileSync(path.join(dir, 'cdktf.log'), 'utf8')]) expect(text).not.toContain(password);
+  });
+});
