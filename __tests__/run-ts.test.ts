@@ -2,6 +2,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT, runScript } from './support/run-command';
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { loadTypeScript } = require('../scripts/run.js') as {
+  loadTypeScript: (entry: string, options?: { hooks?: { afterBuild?: () => void } }) => unknown;
+};
+
 // scripts/run.js keeps a bundle cache; these check that it can never run stale code.
 describe('scripts/run.js', () => {
   const dir = fs.mkdtempSync(path.join(PROJECT_ROOT, '__tests__', '.run-ts-'));
@@ -11,7 +16,7 @@ describe('scripts/run.js', () => {
   const cacheFiles = () => (fs.existsSync(cacheDir) ? fs.readdirSync(cacheDir) : []);
 
   beforeAll(() => {
-    fs.writeFileSync(entry, "import { value } from './value';\nconsole.log(`value=${value}`);\n");
+    fs.writeFileSync(entry, "import { value } from './value';\nconsole.log(`value=${value}`);\nexport const shown = value;\n");
     fs.writeFileSync(dependency, "export const value: string = 'first';\n");
   });
   afterAll(() => {
@@ -34,6 +39,30 @@ describe('scripts/run.js', () => {
 
   it('bundles afresh when an imported file changes', () => {
     fs.writeFileSync(dependency, "export const value: string = 'second';\n");
+    expect(runScript('scripts/run.js', [entry]).stdout).toBe('value=second\n');
+  });
+
+  it('never caches a bundle whose source was edited while esbuild was reading it', () => {
+    fs.writeFileSync(dependency, "export const value: string = 'before-edit';\n");
+    try {
+      // The editor saves after esbuild has read the old bytes and before the bundle is stored.
+      const ran = loadTypeScript(entry, { hooks: { afterBuild: () => fs.writeFileSync(dependency, "export const value: string = 'after-edit';\n") } }) as { shown: string };
+      expect(ran.shown).toBe('before-edit');
+      expect(runScript('scripts/run.js', [entry]).stdout).toBe('value=after-edit\n');
+    } finally {
+      fs.writeFileSync(dependency, "export const value: string = 'second';\n");
+    }
+  });
+
+  it('bundles afresh when a new file changes what an import resolves to, though no bundled file changed', () => {
+    expect(runScript('scripts/run.js', [entry]).stdout).toBe('value=second\n');
+    // esbuild prefers value.tsx to value.ts for "./value".
+    fs.writeFileSync(path.join(dir, 'value.tsx'), "export const value: string = 'from-tsx';\n");
+    try {
+      expect(runScript('scripts/run.js', [entry]).stdout).toBe('value=from-tsx\n');
+    } finally {
+      fs.rmSync(path.join(dir, 'value.tsx'));
+    }
     expect(runScript('scripts/run.js', [entry]).stdout).toBe('value=second\n');
   });
 
