@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { environments } from '../environments';
+import { hasOpenssl, makePfx } from './support/openssl';
 import { PROJECT_ROOT, runScript } from './support/run-command';
 
 describe('npm run synth', () => {
@@ -30,7 +31,8 @@ describe('npm run synth', () => {
         Object.keys(JSON.parse(json).variable).filter((v) => v.endsWith('_pfx_path')).sort(),
       );
     }
-    expect(fs.readdirSync(workdir)).toEqual(['cdktf.out']);
+    // cdktf.out and the directory it points to (scripts/output-directory.js), nothing else.
+    expect(fs.readdirSync(workdir).sort()).toEqual([fs.readlinkSync(outdir), 'cdktf.out'].sort());
   });
 
   it('synthesizes only the environments named', () => {
@@ -93,6 +95,46 @@ describe('npm run plan / deploy', () => {
     expect(screen).not.toContain(password);
     expect(screen).toMatch(new RegExp(`${missing.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: error: no file or directory exists at this path`));
     expect(screen.trim().split('\n').pop()).toBe('exit=1');
+  });
+
+  const onTerminal = (answers: string[], env: NodeJS.ProcessEnv = {}) =>
+    spawnSync('python3', [path.join(PROJECT_ROOT, '__tests__/support/answer-prompts.py'), ...answers, '--', process.execPath, 'scripts/workstation.js', 'diff', 'dev'], {
+      cwd: PROJECT_ROOT,
+      encoding: 'utf8',
+      env: { ...withoutCertificateVariables(), ...env },
+      timeout: 60_000,
+    });
+
+  itOnTerminal('stops with a non-zero exit when Ctrl-C is pressed at the password prompt, so `&& next-step` does not run', () => {
+    const screen = onTerminal(['PFX file for certificate mtls-backend: ', '/tmp/any.pfx', 'Password of', '\u0003']).stdout;
+    expect(screen).toContain('error: no answer at the prompt (Ctrl-C); nothing was run');
+    expect(screen.trim().split('\n').pop()).toBe('exit=130');
+  });
+
+  itOnTerminal('stops with a non-zero exit when Ctrl-D ends the input at the file prompt', () => {
+    const screen = onTerminal(['PFX file for certificate mtls-backend: ', '\u0004']).stdout;
+    expect(screen).toContain('error: no answer at the prompt (Ctrl-D); nothing was run');
+    expect(screen.trim().split('\n').pop()).toBe('exit=1');
+  });
+
+  const itOnTerminalWithOpenssl = hasOpenssl ? itOnTerminal : it.skip; // no openssl: no PFX to type the password of
+  itOnTerminalWithOpenssl('takes editing keys at the password prompt without drawing anything that shows its length', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prompt-'));
+    try {
+      const password = `pw-${Date.now()}-ad`;
+      const pfx = makePfx(dir, password, 'mtls-backend');
+      fs.writeFileSync(path.join(dir, 'cdktf'), `#!/usr/bin/env bash\necho ran >"${dir}/cdktf.ran"\n`, { mode: 0o755 });
+      // Typed: the password with "x" instead of "d", two backspaces, a left arrow, then "d".
+      const typed = `${password.slice(0, -1)}xy\u007f\u007f\u001b[Dd`;
+      const screen = onTerminal(['PFX file for certificate mtls-backend: ', pfx, 'Password of', typed], { CDKTF_CLI: path.join(dir, 'cdktf'), PATH: `${dir}:${process.env.PATH}` }).stdout;
+      const afterPrompt = screen.slice(screen.indexOf(`Password of ${path.basename(pfx)}: `));
+      expect(afterPrompt).not.toMatch(/\u001b/);
+      expect(afterPrompt).not.toContain(password.slice(0, 8));
+      expect(screen).toContain(`${pfx}: ok (certificate mtls-backend)`);
+      expect(fs.existsSync(path.join(dir, 'cdktf.ran'))).toBe(true);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('fails with usage on an unknown command', () => {

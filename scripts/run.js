@@ -127,7 +127,7 @@ function loadTypeScript(entry, { asMain = false, args = [], hooks } = {}) {
 
 /** Prints an error the way a user should see it: our own configuration errors as their lines, anything else in full. */
 function reportError(error) {
-  if (error && ['ConfigurationError', 'ConfigurationErrors', 'PolicyViolations'].includes(error.name)) {
+  if (error && ['ConfigurationError', 'ConfigurationErrors', 'PolicyViolations', 'OutputError'].includes(error.name)) {
     console.error(`error: ${error.message.split('\n').join('\nerror: ')}`);
   } else {
     console.error(error);

@@ -5,13 +5,15 @@
 // --check-certs (or CHECK_CERTS=1): first opens every certificate file named by TF_VAR_<cert>_<format>_path
 // and fails, before anything is written, on any problem `npm run cert:check` would report.
 //
-// The stacks are written to a fresh directory that replaces cdktf.out/ only when synthesis succeeded:
-// a failed synth leaves the previous output as it was, never half of a new one, and a removed
-// environment never lingers as a stale stack that a pipeline would apply.
+// The stacks are written to a fresh directory that becomes cdktf.out/ in one atomic step, and only when
+// synthesis succeeded (scripts/output-directory.js): a failed or killed synth leaves the previous output
+// as it was, never half of a new one, and a removed environment never lingers as a stale stack that a
+// pipeline would apply. Two synths at once take turns.
 'use strict';
 process.env.CHECKPOINT_DISABLE ??= '1';
 const fs = require('node:fs');
 const path = require('node:path');
+const { replaceOutput } = require('./output-directory');
 const { loadTypeScript, reportError } = require('./run');
 
 const root = path.resolve(__dirname, '..');
@@ -33,16 +35,9 @@ async function main() {
       return;
     }
   }
-  // Beside the target, so the final rename stays on one filesystem and is atomic.
-  fs.mkdirSync(path.dirname(outdir), { recursive: true });
-  const staging = fs.mkdtempSync(path.join(path.dirname(outdir), '.cdktf.out-'));
-  try {
+  await replaceOutput(outdir, (staging) => {
     for (const line of synthesize(environments, staging)) console.error(`warning: ${line}`);
-    fs.rmSync(outdir, { recursive: true, force: true });
-    fs.renameSync(staging, outdir);
-  } finally {
-    fs.rmSync(staging, { recursive: true, force: true });
-  }
+  });
   const stacks = fs.readdirSync(path.join(outdir, 'stacks')).sort();
   console.log(`synthesized ${stacks.length} stack(s) into ${path.relative(process.cwd(), outdir) || '.'}/stacks: ${stacks.join(', ')}`);
 }

@@ -27,20 +27,69 @@ const [command, envName, ...options] = process.argv.slice(2);
 const allowMyIp = options.includes('--allow-my-ip');
 const cdktfArgs = options.filter((o) => o !== '--allow-my-ip');
 
+/** The person at the prompt gave up: Ctrl-C (exit 130) or Ctrl-D (exit 1), and nothing may run after. */
+function abandoned(how, exitCode) {
+  return Object.assign(new Error(`no answer at the prompt (${how}); nothing was run`), { forUser: true, exitCode });
+}
+
 function ask(question, { secret = false } = {}) {
-  return new Promise((resolve) => {
+  return secret ? askSecret(question) : askLine(question);
+}
+
+function askLine(question) {
+  return new Promise((resolve, reject) => {
     const rl = readline.createInterface({ input: process.stdin, output: process.stdout, terminal: true });
-    if (secret) {
-      // readline echoes what it reads through _writeToOutput; for a password only the prompt is written.
-      rl._writeToOutput = (text) => {
-        if (text.startsWith(question)) process.stdout.write(question);
-      };
-    }
-    rl.question(question, (answer) => {
+    let answered = false;
+    rl.on('SIGINT', () => {
       rl.close();
-      if (secret) process.stdout.write('\n');
+      reject(abandoned('Ctrl-C', 130));
+    });
+    rl.on('close', () => {
+      if (!answered) reject(abandoned('Ctrl-D', 1));
+    });
+    rl.question(question, (answer) => {
+      answered = true;
+      rl.close();
       resolve(answer);
     });
+  });
+}
+
+/**
+ * Reads a password in raw mode and writes nothing but the prompt and the final newline: readline
+ * redraws its line on every editing key, and the cursor codes it writes give the password's length away.
+ */
+function askSecret(question) {
+  return new Promise((resolve, reject) => {
+    const input = process.stdin;
+    let typed = '';
+    let escape = false;
+    const finish = (settle) => {
+      input.off('data', onData);
+      input.setRawMode(false);
+      input.pause();
+      process.stdout.write('\n');
+      settle();
+    };
+    const onData = (chunk) => {
+      for (const char of chunk.toString('utf8')) {
+        if (escape) {
+          // An escape sequence (arrow keys, Home, Delete...) ends with a letter or "~": ignored whole.
+          if (/[A-Za-z~]/.test(char)) escape = false;
+          continue;
+        }
+        if (char === '\r' || char === '\n') return finish(() => resolve(typed));
+        if (char === '\u0003') return finish(() => reject(abandoned('Ctrl-C', 130)));
+        if (char === '\u0004') return finish(() => reject(abandoned('Ctrl-D', 1)));
+        if (char === '\u007f' || char === '\b') typed = [...typed].slice(0, -1).join('');
+        else if (char === '\u001b') escape = true;
+        else if (char >= ' ') typed += char;
+      }
+    };
+    process.stdout.write(question);
+    input.setRawMode(true);
+    input.resume();
+    input.on('data', onData);
   });
 }
 
@@ -160,5 +209,5 @@ async function main() {
 main().catch((error) => {
   if (error.forUser) console.error(`error: ${error.message}`);
   else reportError(error);
-  process.exitCode = 1;
+  process.exitCode = error.exitCode ?? 1;
 });

@@ -1,0 +1,103 @@
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { environments } from '../environments';
+import { PROJECT_ROOT, runScript } from './support/run-command';
+
+const STACKS = environments.map((e) => e.config.name).sort();
+
+/** The output is whole: every environment's stack with its Terraform JSON and deployment manifest. */
+function isComplete(outdir: string): boolean {
+  try {
+    const stacks = fs.readdirSync(path.join(outdir, 'stacks')).sort();
+    return (
+      JSON.stringify(stacks) === JSON.stringify(STACKS) &&
+      stacks.every((s) => JSON.parse(fs.readFileSync(path.join(outdir, 'stacks', s, 'cdk.tf.json'), 'utf8')).terraform !== undefined && fs.existsSync(path.join(outdir, 'stacks', s, 'deployment.json')))
+    );
+  } catch {
+    return false;
+  }
+}
+
+function synthAsync(outdir: string, env: NodeJS.ProcessEnv = {}) {
+  return spawn(process.execPath, [path.join(PROJECT_ROOT, 'scripts/synth.js')], { cwd: PROJECT_ROOT, env: { ...process.env, CDKTF_OUTDIR: outdir, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+describe('cdktf.out is replaced atomically, by one synth at a time', () => {
+  let workdir: string;
+  let outdir: string;
+  beforeEach(() => {
+    workdir = fs.mkdtempSync(path.join(os.tmpdir(), 'output-directory-'));
+    outdir = path.join(workdir, 'cdktf.out');
+  });
+  afterEach(() => fs.rmSync(workdir, { recursive: true, force: true }));
+
+  it('leaves only cdktf.out and the one directory it points to, after each synth', () => {
+    for (let i = 0; i < 2; i++) {
+      expect(runScript('scripts/synth.js', [], { CDKTF_OUTDIR: outdir }).status).toBe(0);
+      const entries = fs.readdirSync(workdir).sort();
+      expect(entries).toEqual(['.cdktf.out-' + fs.readlinkSync(outdir).slice('.cdktf.out-'.length), 'cdktf.out'].sort());
+      expect(isComplete(outdir)).toBe(true);
+    }
+  });
+
+  it('always shows a complete output, whenever a synth is killed, and the next synth clears what the killed ones left', async () => {
+    expect(runScript('scripts/synth.js', [], { CDKTF_OUTDIR: outdir }).status).toBe(0);
+    // Kill points spread over a synth's run (about 0.4-0.7 s here): loading, writing, swapping.
+    for (const delay of [20, 80, 140, 200, 260, 320, 380, 440, 500, 560, 620, 700]) {
+      const child = synthAsync(outdir);
+      const closed = new Promise((resolve) => child.on('close', resolve));
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      child.kill('SIGKILL');
+      await closed;
+      expect([delay, isComplete(outdir)]).toEqual([delay, true]);
+    }
+    expect(runScript('scripts/synth.js', [], { CDKTF_OUTDIR: outdir }).status).toBe(0);
+    expect(fs.readdirSync(workdir).sort()).toEqual([fs.readlinkSync(outdir), 'cdktf.out'].sort());
+  }, 60_000);
+
+  it('lets concurrent synths take turns instead of crashing', async () => {
+    const runs = [0, 1, 2].map(() => synthAsync(outdir));
+    const results = await Promise.all(
+      runs.map(
+        (child) =>
+          new Promise<{ status: number | null; stderr: string }>((resolve) => {
+            let stderr = '';
+            child.stderr.on('data', (d) => (stderr += d));
+            child.on('close', (status) => resolve({ status, stderr }));
+          }),
+      ),
+    );
+    expect(results).toEqual([0, 1, 2].map(() => ({ status: 0, stderr: '' })));
+    expect(isComplete(outdir)).toBe(true);
+    expect(fs.readdirSync(workdir).sort()).toEqual([fs.readlinkSync(outdir), 'cdktf.out'].sort());
+  }, 60_000);
+
+  it('names the synth holding the lock when it gives up waiting, and leaves the output alone', () => {
+    expect(runScript('scripts/synth.js', [], { CDKTF_OUTDIR: outdir }).status).toBe(0);
+    const target = fs.readlinkSync(outdir);
+    // This test process is alive, so its lock is no leftover.
+    fs.writeFileSync(`${outdir}.lock`, JSON.stringify({ pid: process.pid, host: os.hostname(), since: '2026-11-27T08:00:00.000Z' }));
+    const result = runScript('scripts/synth.js', [], { CDKTF_OUTDIR: outdir, SYNTH_LOCK_TIMEOUT_MS: '300' });
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim()).toBe(
+      `error: cdktf.out is being written by another synth (pid ${process.pid} on ${os.hostname()}, since 2026-11-27T08:00:00.000Z). Fix: wait for it to finish, or remove ${outdir}.lock if that process is gone`,
+    );
+    expect(fs.readlinkSync(outdir)).toBe(target);
+  });
+
+  it('takes over a lock left by a synth that no longer runs', () => {
+    const gone = spawnSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' });
+    fs.writeFileSync(`${outdir}.lock`, JSON.stringify({ pid: Number(gone.stdout.trim()), host: os.hostname(), since: '2026-11-27T08:00:00.000Z' }));
+    expect(runScript('scripts/synth.js', [], { CDKTF_OUTDIR: outdir, SYNTH_LOCK_TIMEOUT_MS: '300' }).status).toBe(0);
+    expect(fs.existsSync(`${outdir}.lock`)).toBe(false);
+  });
+
+  it('replaces a plain cdktf.out directory left by an older version or the cdktf CLI', () => {
+    fs.mkdirSync(path.join(outdir, 'stacks', 'stale'), { recursive: true });
+    expect(runScript('scripts/synth.js', [], { CDKTF_OUTDIR: outdir }).status).toBe(0);
+    expect(isComplete(outdir)).toBe(true);
+    expect(fs.readdirSync(workdir).sort()).toEqual([fs.readlinkSync(outdir), 'cdktf.out'].sort());
+  });
+});
