@@ -6,12 +6,28 @@
 # encryption key that literal would be a public string, so it is refused with the name of what to add.
 require_secret() {
   local name=$1 min=${2:-1} value=${!1-}
+  # shellcheck disable=SC2016 # the literal text "$(", which Azure DevOps leaves in place
   if [ -z "$value" ] || [[ $value == '$('*')' ]]; then
     echo "error: $name is not set (add it as a secret variable to the environment's variable group)" >&2
     return 1
   fi
   if [ "${#value}" -lt "$min" ]; then
     echo "error: $name is shorter than $min characters; use a long random value (openssl rand -base64 48)" >&2
+    return 1
+  fi
+}
+
+# require_file NAME WHAT: the environment variable NAME holds the path of a readable file (WHAT says
+# which), so that a missing certificate stops the job with its name before Terraform runs.
+require_file() {
+  local name=$1 what=$2 value=${!1-}
+  # shellcheck disable=SC2016 # as in require_secret
+  if [ -z "$value" ] || [[ $value == '$('*')' ]]; then
+    echo "error: $name is not set (the path of $what)" >&2
+    return 1
+  fi
+  if [ ! -r "$value" ]; then
+    echo "error: $name names $value, which is not a readable file (the path of $what)" >&2
     return 1
   fi
 }
