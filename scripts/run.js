@@ -72,7 +72,7 @@ function bundle(file, sourceMaps, files, hooks = {}) {
     sourcemap: sourceMaps ? 'inline' : false,
     metafile: true,
     write: false,
-    logLevel: 'error',
+    logLevel: 'silent', // reportError prints each problem as one line
   });
   hooks.afterBuild?.();
   const inputs = {};
@@ -121,16 +121,71 @@ function loadTypeScript(entry, { asMain = false, args = [], hooks } = {}) {
     require.main = mod;
     process.mainModule = mod;
   }
-  mod._compile(code, file);
+  try {
+    mod._compile(code, file);
+  } catch (error) {
+    if (error && typeof error === 'object' && !error.projectLocation) error.projectLocation = projectLocation(error, file);
+    throw error;
+  }
   return mod.exports;
 }
 
-/** Prints an error the way a user should see it: our own configuration errors as their lines, anything else in full. */
+// What a system error means for whoever ran the command, and what to do about it.
+const SYSTEM_ERRORS = {
+  ENOSPC: ['the disk is full', 'free some space, or point CDKTF_OUTDIR / TMPDIR at a disk with room'],
+  EDQUOT: ['the disk quota is used up', 'free some space, or point CDKTF_OUTDIR / TMPDIR at a disk with room'],
+  EROFS: ['the file system is read-only', 'run from a writable checkout, or point CDKTF_OUTDIR at a writable directory'],
+  EACCES: ['permission denied', 'check the owner and mode of that path (ls -ld), or run from a directory you own'],
+  EPERM: ['the operation is not permitted', 'check the owner and mode of that path (ls -ld), or run from a directory you own'],
+  ENOTDIR: ['a part of the path is a file, not a directory', 'check the path, e.g. CDKTF_OUTDIR'],
+};
+
+/**
+ * Prints an error the way a user should see it, as one line: our own configuration errors as their
+ * lines, a system error as what failed, where, and the fix, anything else as its message and where in
+ * the project it was thrown. APIMCERT_DEBUG=1 adds the full stack trace.
+ */
 function reportError(error) {
+  const debug = process.env.APIMCERT_DEBUG === '1';
   if (error && ['ConfigurationError', 'ConfigurationErrors', 'PolicyViolations', 'OutputError'].includes(error.name)) {
     console.error(`error: ${error.message.split('\n').join('\nerror: ')}`);
+  } else if (Array.isArray(error?.errors) && error.errors.length && error.errors[0].text !== undefined) {
+    // esbuild's: a source that does not compile, one line per problem with its file and line.
+    for (const { text, location } of error.errors) {
+      const at = location ? `${location.file}:${location.line}:${location.column + 1}: ` : '';
+      console.error(`error: ${at}${text}. Fix: correct the TypeScript there (npm run typecheck shows every problem)`);
+    }
+  } else if (error && SYSTEM_ERRORS[error.code]) {
+    const [what, fix] = SYSTEM_ERRORS[error.code];
+    const where = [error.syscall, error.path, error.dest && `-> ${error.dest}`].filter(Boolean).join(' ');
+    console.error(`error: ${what} (${where || error.code}). Fix: ${fix}${debug ? '' : ' (APIMCERT_DEBUG=1 shows the stack trace)'}`);
   } else {
-    console.error(error);
+    const where = error?.projectLocation ? ` (at ${error.projectLocation})` : '';
+    const message = String(error?.message ?? error).split('\n')[0];
+    console.error(`error: ${message}${where}${debug ? '' : '. APIMCERT_DEBUG=1 shows the stack trace'}`);
+  }
+  if (debug && error?.stack) console.error(error.stack);
+}
+
+/**
+ * Where in the project's own sources a bundled module threw: "environments/dev.ts:12:9". The bundle runs
+ * without source maps (they slow synth down), so on an error it is bundled once more with them and the
+ * first frame in the bundle is mapped back through that map; the code is the same, only the map is added.
+ */
+function projectLocation(error, file) {
+  const frame = String(error?.stack ?? '').split('\n').find((line) => line.includes(`${file}:`));
+  const match = frame && /:(\d+):(\d+)\)?$/.exec(frame);
+  if (!match) return undefined;
+  try {
+    const text = require('esbuild').buildSync({
+      entryPoints: [file], absWorkingDir: root, bundle: true, platform: 'node', format: 'cjs', target: 'node20',
+      packages: 'external', sourcemap: 'external', outfile: path.join(root, 'bundle.js'), write: false, logLevel: 'silent',
+    }).outputFiles.find((f) => f.path.endsWith('.map')).text;
+    const entry = new Module.SourceMap(JSON.parse(text)).findEntry(Number(match[1]) - 1, Number(match[2]) - 1);
+    if (!entry.originalSource) return undefined;
+    return `${path.relative(root, path.resolve(root, entry.originalSource))}:${entry.originalLine + 1}:${entry.originalColumn + 1}`;
+  } catch {
+    return undefined;
   }
 }
 
