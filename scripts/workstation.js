@@ -86,8 +86,9 @@ function askSecret(question) {
         else if (char >= ' ') typed += char;
       }
     };
-    process.stdout.write(question);
+    // Raw (no echo) before the prompt appears: whatever is typed after it must never be echoed.
     input.setRawMode(true);
+    process.stdout.write(question);
     input.resume();
     input.on('data', onData);
   });
