@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import * as tls from 'node:tls';
 import {
   checkCertificate,
   formatFindings,
@@ -11,6 +12,7 @@ import {
   type FindingCode,
 } from '../preflight/check-certificate';
 import { parseCliArgs } from '../preflight/cli-args';
+import { readPfxStructure } from '../preflight/pfx-structure';
 import { buildCertificateFixtures, hasOpenssl, PASSWORD_ENV, type CertificateFixtures, type FixtureName } from './support/certificate-fixtures';
 import { runCertCheckCli, type CliRun } from './support/run-cert-check-cli';
 
@@ -84,7 +86,7 @@ describeIfOpenssl('certificate pre-flight', () => {
   const matrix: MatrixCase[] = [
     { title: 'OpenSSL 3 default PFX', file: 'defaultPfx', ok: true, codes: [], details: { format: 'pfx', keyType: 'RSA', keySize: 2048, clientAuthEku: true, chainLength: 1, hasPrivateKey: true, serialNumber: 'C11E47' } },
     { title: 'PFX with the CA in its chain', file: 'chainPfx', ok: true, codes: [], details: { chainLength: 2, issuer: 'CN=Cert Check Test CA' } },
-    { title: '3DES PFX (still readable by OpenSSL 3)', file: 'tripleDesPfx', ok: true, codes: [] },
+    { title: '3DES PFX (the cipher Windows exports and App Service names)', file: 'tripleDesPfx', ok: true, codes: [] },
     {
       title: 'legacy RC2-40 PFX',
       file: 'legacyPfx',
@@ -93,10 +95,36 @@ describeIfOpenssl('certificate pre-flight', () => {
       message: /legacy algorithm \(RC2-40/,
       fix: /openssl pkcs12 -legacy -in .*legacy\.pfx -passin env:CERT_PASSWORD.* -certpbe AES-256-CBC -keypbe AES-256-CBC -macalg sha256/,
     },
-    { title: 'legacy PFX with a wrong password (the MAC fails before the cipher matters)', file: 'legacyPfx', password: 'wrong', ok: false, codes: ['wrong-password'] },
+    // The cipher is read from the structure, so it is named whatever the password; the password is judged by the MAC.
+    { title: 'legacy PFX with a wrong password', file: 'legacyPfx', password: 'wrong', ok: false, codes: ['legacy-encryption', 'wrong-password'] },
+    { title: 'legacy PFX without a password', file: 'legacyPfx', password: 'none', ok: false, codes: ['legacy-encryption', 'missing-password'] },
+    { title: 'single-DES PFX (PBES2)', file: 'desPfx', ok: false, codes: ['legacy-encryption'], message: /legacy algorithm \(DES-CBC \(PBES2\)\)/, fix: /openssl pkcs12 -legacy -in .*des\.pfx/ },
+    {
+      title: 'Camellia PFX (readable by OpenSSL, named by no Microsoft document)',
+      file: 'camelliaPfx',
+      ok: false,
+      codes: ['legacy-encryption'],
+      message: /CAMELLIA-256-CBC \(PBES2\), neither AES nor 3DES\. Key Vault's documentation names no PFX encryption algorithm/,
+    },
     { title: 'PFX without a password, none given', file: 'emptyPasswordPfx', password: 'none', ok: true, codes: [] },
     { title: 'PFX without a password, but one given', file: 'emptyPasswordPfx', ok: false, codes: ['wrong-password'], message: /has no password, but CERT_PASSWORD holds one/, fix: /-passin pass: -passout env:CERT_PASSWORD/ },
-    { title: 'PFX without MAC', file: 'noMacPfx', ok: false, codes: ['pfx-without-mac'], message: /no integrity check \(MAC\)/, fix: /-macalg sha256/ },
+    // OpenSSL 3.0 (Node 20) refuses these with a password and OpenSSL 3.5 (Node 22/24) opens them: the verdict comes from the structure.
+    { title: 'PFX without MAC', file: 'noMacPfx', ok: false, codes: ['pfx-without-mac'], message: /no integrity check \(MAC\).*Key Vault's documentation does not say/, fix: /-macalg sha256/ },
+    { title: 'PFX without MAC, wrong password', file: 'noMacPfx', password: 'wrong', ok: false, codes: ['pfx-without-mac'] },
+    { title: 'PFX without MAC, no password given', file: 'noMacPfx', password: 'none', ok: false, codes: ['pfx-without-mac'] },
+    {
+      title: 'PFX with neither encryption nor MAC, no password given',
+      file: 'unprotectedNoMacPfx',
+      password: 'none',
+      ok: true,
+      codes: ['pfx-without-mac'],
+      message: /neither a password nor an integrity check \(MAC\)/,
+      fix: /-passin pass: -passout env:CERT_PASSWORD/,
+      details: { format: 'pfx', hasPrivateKey: true, serialNumber: 'C11E47' },
+    },
+    { title: 'PFX with neither encryption nor MAC, but a password given', file: 'unprotectedNoMacPfx', ok: false, codes: ['pfx-without-mac', 'wrong-password'], message: /has no password, but CERT_PASSWORD holds one/ },
+    { title: 'PFX with a PBMAC1 MAC (OpenSSL 3.4+)', file: 'pbmac1Pfx', ok: false, codes: ['unsupported-mac'], message: /is PBMAC1, .*Node 20 \(OpenSSL 3\.0\) cannot/, fix: /-macalg sha256/ },
+    { title: 'PFX with an MD5 MAC', file: 'md5MacPfx', ok: false, codes: ['unsupported-mac'], message: /is MD5, not an HMAC with SHA-1 or SHA-2/ },
     { title: 'PFX with a certificate but no key', file: 'certOnlyPfx', ok: false, codes: ['no-private-key'], message: /no private key/, fix: /openssl pkcs12 -export -in cert\.pem -inkey key\.pem/ },
     { title: 'PFX whose key belongs to another certificate', file: 'keyMismatchPfx', ok: false, codes: ['key-mismatch'], fix: /openssl pkey -in key\.pem -pubout \| openssl sha256/ },
     { title: 'wrong password', file: 'defaultPfx', password: 'wrong', ok: false, codes: ['wrong-password'], message: /password in CERT_PASSWORD does not open/, fix: /openssl pkcs12 -in .*default\.pfx -noout -passin env:CERT_PASSWORD/ },
@@ -206,6 +234,19 @@ describeIfOpenssl('certificate pre-flight', () => {
       expect(fixed.findings).toEqual([]);
     });
 
+    test('giving an unprotected PFX a password and a MAC makes it usable with that password', async () => {
+      await runInShell(commandIn(findingOf(await check('unprotectedNoMacPfx', 'none'), 'pfx-without-mac').fix));
+      const fixed = await checkCertificate({ path: path.join(fixtures.dir, 'unprotected-nomac.aes.pfx'), password: fixtures.password });
+      expect(fixed.findings).toEqual([]);
+    });
+
+    // PBMAC1 has no such test: the openssl CLI here is 3.0, which cannot read PBMAC1 to re-export it.
+    test('re-exporting a PFX with an MD5 MAC makes it usable', async () => {
+      await runInShell(commandIn(findingOf(await check('md5MacPfx'), 'unsupported-mac').fix));
+      const fixed = await checkCertificate({ path: path.join(fixtures.dir, 'md5-mac.aes.pfx'), password: fixtures.password });
+      expect(fixed.findings).toEqual([]);
+    });
+
     test('converting a PKCS#1 key to PKCS#8 makes the bundle usable', async () => {
       await runInShell(commandIn(findingOf(await check('pkcs1KeyPem'), 'pem-key-not-pkcs8').fix));
       const certificate = await fs.readFile(path.join(fixtures.dir, 'client.crt'), 'utf8');
@@ -213,6 +254,70 @@ describeIfOpenssl('certificate pre-flight', () => {
       const rebuilt = path.join(fixtures.dir, 'rebuilt.pem');
       await fs.writeFile(rebuilt, certificate + key);
       expect((await checkCertificate({ path: rebuilt })).findings).toEqual([]);
+    });
+  });
+
+  describe('the PFX structure, read without a password or OpenSSL', () => {
+    const OID = {
+      sha1: '1.3.14.3.2.26',
+      sha256: '2.16.840.1.101.3.4.2.1',
+      pbes2: '1.2.840.113549.1.5.13',
+      pbkdf2: '1.2.840.113549.1.5.12',
+      aes256: '2.16.840.1.101.3.4.1.42',
+      rc2With40Bits: '1.2.840.113549.1.12.1.6',
+      tripleDes: '1.2.840.113549.1.12.1.3',
+    };
+    const aes256 = { algorithm: OID.pbes2, pbes2: { keyDerivation: OID.pbkdf2, cipher: OID.aes256 } };
+    const structureOf = async (file: FixtureName) => readPfxStructure(await fs.readFile(fixtures.files[file]));
+
+    test('names the MAC and the cipher of each encrypted part (RFC 7292 and RFC 8018 identifiers)', async () => {
+      expect(await structureOf('defaultPfx')).toEqual({ macAlgorithm: OID.sha256, encryptedParts: [{ part: 'contents', ...aes256 }, { part: 'key', ...aes256 }], complete: true });
+      expect(await structureOf('legacyPfx')).toEqual({
+        macAlgorithm: OID.sha1,
+        encryptedParts: [
+          { part: 'contents', algorithm: OID.rc2With40Bits },
+          { part: 'key', algorithm: OID.tripleDes },
+        ],
+        complete: true,
+      });
+      // `-nomac` also leaves the certificates unencrypted: only the key is.
+      expect(await structureOf('noMacPfx')).toEqual({ macAlgorithm: null, encryptedParts: [{ part: 'key', ...aes256 }], complete: true });
+      expect(await structureOf('unprotectedNoMacPfx')).toEqual({ macAlgorithm: null, encryptedParts: [], complete: true });
+    });
+
+    test.each<FixtureName>(['derCertificate', 'truncatedPfx', 'randomBytes'])('%s is not a PFX', async (file) => {
+      expect(await structureOf(file)).toBeUndefined();
+    });
+  });
+
+  describe('verdicts that do not follow the local OpenSSL', () => {
+    // What the OpenSSL inside each supported Node does with these files, checked so the fixtures are
+    // known to be the kind that used to flip the verdict. Versions not listed still get the verdict checks.
+    const [opensslMajorMinor] = /^\d+\.\d+/.exec(process.versions.openssl) ?? [''];
+    const LOCAL_OPENSSL: Record<string, { noMacWithPassword: boolean; pbmac1: boolean }> = {
+      '3.0': { noMacWithPassword: false, pbmac1: false }, // Node 20
+      '3.5': { noMacWithPassword: true, pbmac1: true }, // Node 22, 24
+    };
+    const opensLocally = async (file: FixtureName, password: string): Promise<boolean> => {
+      try {
+        tls.createSecureContext({ pfx: await fs.readFile(fixtures.files[file]), passphrase: password });
+        return true;
+      } catch {
+        return false;
+      }
+    };
+
+    test('a PFX without MAC: OpenSSL 3.0 refuses it with the password, 3.5 opens it; the verdict is the same', async () => {
+      const local = LOCAL_OPENSSL[opensslMajorMinor];
+      if (local) expect(await opensLocally('noMacPfx', fixtures.password)).toBe(local.noMacWithPassword);
+      expect(codes(await check('noMacPfx'))).toEqual(['pfx-without-mac']);
+    });
+
+    test('a real PBMAC1 PFX: only OpenSSL 3.4+ verifies it (and refuses a wrong password); the verdict is the same', async () => {
+      const local = LOCAL_OPENSSL[opensslMajorMinor];
+      if (local) expect(await opensLocally('pbmac1Pfx', fixtures.password)).toBe(local.pbmac1);
+      expect(await opensLocally('pbmac1Pfx', `${fixtures.password}-but-wrong`)).toBe(false);
+      expect(codes(await check('pbmac1Pfx'))).toEqual(['unsupported-mac']);
     });
   });
 
@@ -232,6 +337,8 @@ describeIfOpenssl('certificate pre-flight', () => {
         noFile: [['--json'], withPassword],
         badWarnDays: [['--warn-days', 'soon', files.defaultPfx], withPassword],
         passwordAsArgument: [[`--password=${password}`, files.defaultPfx], {}],
+        // Node's flag that loads OpenSSL's legacy provider, with which RC2 files open.
+        legacyProvider: [['--json', files.legacyPfx], { ...withPassword, NODE_OPTIONS: '--openssl-legacy-provider' }],
       };
       const entries = await Promise.all(Object.entries(planned).map(async ([name, [args, env]]) => [name, await runCertCheckCli(args, env)] as const));
       for (const [name, run] of entries) {
@@ -278,6 +385,19 @@ describeIfOpenssl('certificate pre-flight', () => {
     test('--password-env names another variable and --warn-days=N moves the expiry warning', () => {
       expect(runs.otherPasswordEnv.code).toBe(0);
       expect(runs.otherPasswordEnv.stdout).not.toContain('warning: the certificate expires');
+    });
+
+    test("OpenSSL's legacy provider lets Node open an RC2 PFX, but does not change the verdict", async () => {
+      const opens = (flags: string[]) =>
+        new Promise<boolean>((resolve) => {
+          const script = "require('node:tls').createSecureContext({ pfx: require('node:fs').readFileSync(process.argv[1]), passphrase: process.env.CERT_PASSWORD })";
+          execFile(process.execPath, [...flags, '-e', script, fixtures.files.legacyPfx], { env: { ...process.env, [PASSWORD_ENV]: fixtures.password } }, (failure) => resolve(!failure));
+        });
+      expect(await opens([])).toBe(false);
+      expect(await opens(['--openssl-legacy-provider'])).toBe(true);
+      const [result] = JSON.parse(runs.legacyProvider.stdout) as CertificateCheckResult[];
+      expect(result.findings).toEqual((await check('legacyPfx')).findings);
+      expect(runs.legacyProvider.code).toBe(1);
     });
 
     test.each([

@@ -145,16 +145,12 @@ async function readBinaryContainer(bytes: Buffer, context: ReaderContext): Promi
   const pfx = await readPfx(bytes, context);
   if (pfx.kind === 'opened') {
     const [leaf] = pfx.certificates;
+    const findings: Finding[] = [...pfx.findings];
     if (!leaf) {
       // OpenSSL accepted the file, so this would be a bug in reading it back; never report it as usable.
-      return {
-        findings: [error('pfx-unreadable', 'the PFX opened, but its certificate could not be read back.', `inspect it with \`${listPfxCertificates(context.file, context.passwordEnv)}\`.`)],
-        format: 'pfx',
-        hasPrivateKey: true,
-        chainLength: null,
-      };
+      findings.push(error('pfx-unreadable', 'the PFX opened, but its certificate could not be read back.', `inspect it with \`${listPfxCertificates(context.file, context.passwordEnv)}\`.`));
+      return { findings, format: 'pfx', hasPrivateKey: true, chainLength: null };
     }
-    const findings: Finding[] = [];
     if (!pfx.chainComplete) {
       // Rare (only seen with key types TLS cannot sign with); the leaf is still fully checked.
       findings.push(
@@ -167,7 +163,7 @@ async function readBinaryContainer(bytes: Buffer, context: ReaderContext): Promi
     }
     return { findings, leaf, format: 'pfx', hasPrivateKey: true, chainLength: pfx.chainComplete ? pfx.certificates.length : null };
   }
-  if (pfx.kind === 'failed') return { findings: [pfx.finding], format: 'pfx', hasPrivateKey: false, chainLength: null };
+  if (pfx.kind === 'failed') return { findings: pfx.findings, format: 'pfx', hasPrivateKey: false, chainLength: null };
   return identifyNonPfx(bytes, context.file, context.passwordEnv);
 }
 

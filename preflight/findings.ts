@@ -25,6 +25,7 @@ export type FindingCode =
   | 'wrong-password'
   | 'legacy-encryption'
   | 'pfx-without-mac'
+  | 'unsupported-mac'
   | 'pfx-unreadable'
   | 'chain-not-read'
   // what the file holds

@@ -14,8 +14,9 @@ function withoutExtension(path: string): string {
   return path.replace(/\.(pfx|p12|pem|crt|cer|der|txt|b64)$/i, '');
 }
 
-// Key Vault and APIM read PFX files encrypted with AES and a SHA-256 MAC, and so does OpenSSL 3
-// without the legacy provider: this is the one target format we steer everything towards.
+// AES-256 with a SHA-256 MAC: what this project's own PEM-to-PFX step exports, what every OpenSSL 3
+// reads without its legacy provider, and a protection the pre-flight fully checks (pfx-protection.ts
+// says what Microsoft does and does not document). The one target format we steer everything towards.
 const MODERN_PFX_OPTIONS = '-certpbe AES-256-CBC -keypbe AES-256-CBC -macalg sha256';
 
 /**

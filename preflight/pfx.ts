@@ -1,12 +1,17 @@
 import type { X509Certificate } from 'node:crypto';
 import * as tls from 'node:tls';
-import { error, type Finding } from './findings';
-import { exportPfx, reexportPfx, comparePublicKeys, testPfxPassword } from './openssl-commands';
+import { error, warning, type Finding } from './findings';
+import { comparePublicKeys, exportPfx, reexportPfx, testPfxPassword } from './openssl-commands';
+import { classifyProtection, type PfxProtection } from './pfx-protection';
+import { readPfxStructure } from './pfx-structure';
 import { certificatesOf, HANDSHAKE_CONTEXT_OPTIONS } from './secure-context-certificates';
 
-// Opens a PFX with the same OpenSSL that Node uses for TLS. OpenSSL only reports why it failed
-// through short reason strings ("mac verify failure", ...); this module is where those are
-// turned into something a user can act on.
+// Judges a PFX in two steps. First its structure (pfx-structure.ts, pfx-protection.ts) decides
+// everything that differs between the OpenSSL releases of the supported Node versions: whether it has
+// a MAC, which MAC, which ciphers. Only a file whose protection every OpenSSL 3 reads alike is then
+// opened with the OpenSSL that Node uses for TLS, for the password and the contents. OpenSSL reports
+// why it failed only through short reason strings ("mac verify failure", ...); this module is also
+// where those are turned into something a user can act on.
 
 export interface PfxContext {
   file: string;
@@ -16,48 +21,124 @@ export interface PfxContext {
 }
 
 export type PfxReadOutcome =
-  | { kind: 'opened'; certificates: X509Certificate[]; chainComplete: boolean }
-  | { kind: 'failed'; finding: Finding }
+  /** `findings` holds the warnings about the container; the certificates are still to be judged. */
+  | { kind: 'opened'; certificates: X509Certificate[]; chainComplete: boolean; findings: Finding[] }
+  | { kind: 'failed'; findings: Finding[] }
   // Not a PKCS#12 structure at all: the caller decides what else the bytes might be.
   | { kind: 'not-pfx' };
 
-type PfxFailure =
-  | 'password-rejected'
-  | 'legacy-encryption'
-  | 'mac-absent'
-  | 'no-private-key'
-  | 'no-matching-certificate'
-  | 'not-pfx'
-  | 'unknown';
+type PfxFailure = 'password-rejected' | 'unsupported-algorithm' | 'no-private-key' | 'no-matching-certificate' | 'not-pfx' | 'unknown';
+
+type OpenAttempt = { ok: true; secureContext: tls.SecureContext } | { ok: false; failure: PfxFailure; reason: string | undefined };
 
 export async function readPfx(bytes: Buffer, context: PfxContext): Promise<PfxReadOutcome> {
-  let secureContext: tls.SecureContext;
-  try {
-    secureContext = tls.createSecureContext({ ...HANDSHAKE_CONTEXT_OPTIONS, pfx: bytes, passphrase: context.password });
-  } catch (cause) {
-    const failure = classifyOpenError(cause);
-    if (failure === 'not-pfx') return { kind: 'not-pfx' };
-    if (failure === 'password-rejected' && context.password && opensWithoutPassword(bytes)) {
-      return { kind: 'failed', finding: unexpectedPasswordFinding(context) };
+  const structure = readPfxStructure(bytes);
+  if (!structure) return { kind: 'not-pfx' };
+  const protection = classifyProtection(structure);
+  const findings = protectionFindings(protection, context);
+
+  if (findings.some((finding) => finding.severity === 'error')) {
+    // The contents are not opened. The password can still be judged where OpenSSL checks it the same
+    // way everywhere, by its HMAC; whether the contents then decrypt is not asked, since that is what
+    // depends on the local OpenSSL (its legacy provider).
+    if (protection.mac === 'hmac') {
+      const passwordProblem = passwordFinding(bytes, context);
+      if (passwordProblem) findings.push(passwordProblem);
     }
-    return { kind: 'failed', finding: findingFor(failure, context, opensslReason(cause)) };
+    return { kind: 'failed', findings };
+  }
+
+  if (protection.mac === 'absent') {
+    // Nothing in it is encrypted (otherwise pfx-without-mac is an error), so there is no password:
+    // OpenSSL 3.0 refuses a MAC-less file when given one and 3.5 ignores it, so none is given.
+    if (context.password) return { kind: 'failed', findings: [...findings, unexpectedPasswordFinding(context)] };
+  }
+  const attempt = open(bytes, protection.mac === 'absent' ? undefined : context.password);
+  if (!attempt.ok) {
+    if (attempt.failure === 'not-pfx') return { kind: 'not-pfx' };
+    const failure = attempt.failure === 'password-rejected' ? passwordFinding(bytes, context) : undefined;
+    return { kind: 'failed', findings: [...findings, failure ?? findingFor(attempt.failure, context, attempt.reason)] };
   }
   // Reaching here proves the key and the certificate belong together: OpenSSL picks the
   // certificate that matches the key while parsing, and Node fails with "Unable to load
   // certificate from PFX data" when none does.
-  const { certificates, chainComplete } = await certificatesOf(secureContext);
-  return { kind: 'opened', certificates, chainComplete };
+  const { certificates, chainComplete } = await certificatesOf(attempt.secureContext);
+  return { kind: 'opened', certificates, chainComplete, findings };
 }
 
-// A PFX exported without a password fails with the same "mac verify failure" as a wrong
-// password; telling the two apart saves a long hunt for a password that does not exist.
-function opensWithoutPassword(bytes: Buffer): boolean {
+function open(bytes: Buffer, password: string | undefined): OpenAttempt {
   try {
-    tls.createSecureContext({ ...HANDSHAKE_CONTEXT_OPTIONS, pfx: bytes });
-    return true;
-  } catch {
-    return false;
+    return { ok: true, secureContext: tls.createSecureContext({ ...HANDSHAKE_CONTEXT_OPTIONS, pfx: bytes, passphrase: password }) };
+  } catch (cause) {
+    return { ok: false, failure: classifyOpenError(cause), reason: opensslReason(cause) };
   }
+}
+
+/** What is wrong with the password, if anything; only asked of a PFX with an HMAC, whose check every OpenSSL 3 does alike. */
+function passwordFinding(bytes: Buffer, context: PfxContext): Finding | undefined {
+  const attempt = open(bytes, context.password);
+  if (attempt.ok || attempt.failure !== 'password-rejected') return undefined;
+  // A PFX exported without a password fails with the same "mac verify failure" as a wrong
+  // password; telling the two apart saves a long hunt for a password that does not exist.
+  if (context.password) {
+    const withoutPassword = open(bytes, undefined);
+    if (withoutPassword.ok || withoutPassword.failure !== 'password-rejected') return unexpectedPasswordFinding(context);
+  }
+  return findingFor('password-rejected', context, undefined);
+}
+
+function protectionFindings(protection: PfxProtection, context: PfxContext): Finding[] {
+  const { file, passwordEnv } = context;
+  const findings: Finding[] = [];
+  const notOpened = 'the pre-flight does not open it, and nothing else in the file was checked';
+  const reexportLegacy = `re-export it with AES: \`${reexportPfx(file, passwordEnv, { legacy: true })}\`.`;
+  const reexportWithMac = `re-export it with a SHA-256 MAC: \`${reexportPfx(file, passwordEnv, { legacy: false })}\`.`;
+  if (protection.legacyCiphers.length > 0) {
+    findings.push(
+      error(
+        'legacy-encryption',
+        `the PFX is encrypted with a legacy algorithm (${protection.legacyCiphers.join(', ')}), as written by \`openssl pkcs12 -legacy\` and by OpenSSL 1.x. Key Vault's documentation does not say whether its import accepts it, and OpenSSL 3 reads it only with its optional legacy provider, so ${notOpened}.`,
+        reexportLegacy,
+      ),
+    );
+  } else if (protection.otherCiphers.length > 0) {
+    findings.push(
+      error(
+        'legacy-encryption',
+        `the PFX is encrypted with ${protection.otherCiphers.join(', ')}, neither AES nor 3DES. Key Vault's documentation names no PFX encryption algorithm, so whether its import accepts this one is not known; ${notOpened}.`,
+        reexportLegacy,
+      ),
+    );
+  }
+  if (protection.mac === 'other') {
+    const why =
+      protection.macName === 'PBMAC1'
+        ? 'OpenSSL verifies PBMAC1 only from 3.4 on, so Node 20 (OpenSSL 3.0) cannot while Node 22 and 24 can'
+        : 'the pre-flight verifies only HMACs with SHA-1 or SHA-2, which every OpenSSL 3 build checks alike';
+    findings.push(
+      error(
+        'unsupported-mac',
+        `the PFX's integrity check (MAC) is ${protection.macName}, not an HMAC with SHA-1 or SHA-2. Key Vault's documentation does not say which MAC algorithms its import accepts, and ${why}; for one verdict on every Node, ${notOpened}.`,
+        reexportWithMac,
+      ),
+    );
+  }
+  if (protection.mac === 'absent') {
+    findings.push(
+      protection.encrypted
+        ? error(
+            'pfx-without-mac',
+            `the PFX has no integrity check (MAC), so damage to it cannot be detected, and Key Vault's documentation does not say whether its import accepts such a file. OpenSSL 3.0 (Node 20) will not open a password-protected PFX without a MAC while OpenSSL 3.5 (Node 22, 24) will; for one verdict on every Node, ${notOpened}.`,
+            reexportWithMac,
+          )
+        : warning(
+            'pfx-without-mac',
+            "the PFX has neither a password nor an integrity check (MAC): its private key is stored unprotected, and Key Vault's documentation does not say whether its import accepts a PFX without a MAC.",
+            `give it a password and a SHA-256 MAC: \`${reexportPfx(file, passwordEnv, { legacy: false, sourceHasNoPassword: true })}\`.`,
+          ),
+    );
+  }
+  return findings;
 }
 
 function unexpectedPasswordFinding(context: PfxContext): Finding {
@@ -68,18 +149,15 @@ function unexpectedPasswordFinding(context: PfxContext): Finding {
   );
 }
 
-// Matching is on the messages Node 20 / OpenSSL 3.0 produce (checked in the tests); anything
-// unexpected falls through to 'unknown' rather than being guessed at.
+// Matching is on the messages of OpenSSL 3.0 and 3.5 (Node 20, 22, 24; checked in the tests);
+// anything unexpected falls through to 'unknown' rather than being guessed at.
 function classifyOpenError(cause: unknown): PfxFailure {
   const message = errorMessage(cause);
   const code = typeof cause === 'object' && cause !== null ? (cause as { code?: unknown }).code : undefined;
-  // Without a MAC OpenSSL tries the password on the encrypted contents instead, so a wrong
-  // password shows up as a failed decryption.
   if (/mac verify failure|bad decrypt/i.test(message)) return 'password-rejected';
-  // The MAC is checked first, so this only appears once the password is right: the contents use
-  // an algorithm (RC2-40, from `-legacy` or OpenSSL 1.x) OpenSSL 3 no longer loads.
-  if (code === 'ERR_CRYPTO_UNSUPPORTED_OPERATION' || /unsupported/i.test(message)) return 'legacy-encryption';
-  if (/mac absent/i.test(message)) return 'mac-absent';
+  // The structure showed only current ciphers, so this is an algorithm inside the encrypted
+  // contents (a key bag that could not be seen without the password).
+  if (code === 'ERR_CRYPTO_UNSUPPORTED_OPERATION' || /unsupported/i.test(message)) return 'unsupported-algorithm';
   if (/unable to load private key from pfx/i.test(message)) return 'no-private-key';
   if (/unable to load certificate from pfx|key values mismatch/i.test(message)) return 'no-matching-certificate';
   if (/not enough data|wrong tag|header too long|too long|asn1|decod/i.test(message)) return 'not-pfx';
@@ -117,17 +195,11 @@ function findingFor(failure: Exclude<PfxFailure, 'not-pfx'>, context: PfxContext
             `this PFX is protected by a password, but ${passwordEnv} is not set or empty.`,
             `put the password in the environment without typing it on the command line: \`read -rs ${passwordEnv} && export ${passwordEnv}\`, then run again.`,
           );
-    case 'legacy-encryption':
+    case 'unsupported-algorithm':
       return error(
         'legacy-encryption',
-        'the password is right, but the PFX is encrypted with a legacy algorithm (RC2-40, as written by `openssl pkcs12 -legacy` and by OpenSSL 1.x) that OpenSSL 3 no longer reads.',
+        'the password is right, but a part inside the encrypted PFX uses an algorithm the OpenSSL in this Node does not read (a legacy cipher such as RC2 or DES).',
         `re-export it with AES: \`${reexportPfx(file, passwordEnv, { legacy: true })}\`.`,
-      );
-    case 'mac-absent':
-      return error(
-        'pfx-without-mac',
-        'the PFX has no integrity check (MAC); OpenSSL 3.0 (which Node uses) refuses to open a password-protected PFX without one, so nothing in it can be checked, and a damaged file could not be told from a wrong password.',
-        `re-export it with a SHA-256 MAC: \`${reexportPfx(file, passwordEnv, { legacy: false })}\`.`,
       );
     case 'no-private-key':
       return error(

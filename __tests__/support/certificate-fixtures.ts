@@ -1,8 +1,11 @@
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { PFX } from '@peculiar/asn1-pfx';
+import { AsnConvert, AsnProp, AsnPropTypes, AsnType, AsnTypeTypes, OctetString } from '@peculiar/asn1-schema';
+import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
 
 // Builds every certificate the pre-flight tests need with the real `openssl` CLI, in a fresh
 // temporary directory, at test time: no key or PFX is ever committed. Keys are the slow part
@@ -35,6 +38,11 @@ export type FixtureName =
   | 'tripleDesPfx'
   | 'emptyPasswordPfx'
   | 'noMacPfx'
+  | 'unprotectedNoMacPfx'
+  | 'md5MacPfx'
+  | 'desPfx'
+  | 'camelliaPfx'
+  | 'pbmac1Pfx'
   | 'certOnlyPfx'
   | 'keyMismatchPfx'
   | 'expiredPfx'
@@ -149,6 +157,13 @@ export async function buildCertificateFixtures(): Promise<CertificateFixtures> {
     pfx('3des.pfx', ['-in', 'client.crt', '-inkey', 'client.key'], ['-certpbe', 'PBE-SHA1-3DES', '-keypbe', 'PBE-SHA1-3DES']),
     openssl(['pkcs12', '-export', '-in', 'client.crt', '-inkey', 'client.key', '-out', 'empty-password.pfx', '-passout', 'pass:']),
     pfx('nomac.pfx', ['-in', 'client.crt', '-inkey', 'client.key'], ['-nomac']),
+    // Neither encrypted nor MAC'd: what Java's password-less PKCS12 keystores look like.
+    openssl(['pkcs12', '-export', '-in', 'client.crt', '-inkey', 'client.key', '-out', 'unprotected-nomac.pfx', '-passout', 'pass:', '-certpbe', 'NONE', '-keypbe', 'NONE', '-nomac']),
+    pfx('md5-mac.pfx', ['-in', 'client.crt', '-inkey', 'client.key'], ['-macalg', 'md5']),
+    // Single DES under PBES2: in OpenSSL 3's legacy provider, like RC2.
+    pfx('des.pfx', ['-in', 'client.crt', '-inkey', 'client.key'], ['-legacy', '-certpbe', 'DES-CBC', '-keypbe', 'DES-CBC']),
+    // Camellia under PBES2: OpenSSL's default provider reads it, but it is neither AES nor 3DES.
+    pfx('camellia.pfx', ['-in', 'client.crt', '-inkey', 'client.key'], ['-certpbe', 'CAMELLIA-256-CBC', '-keypbe', 'CAMELLIA-256-CBC']),
     pfx('cert-only.pfx', ['-in', 'client.crt', '-nokeys']),
     // `openssl pkcs12 -export` refuses a key with a certificate it does not match, but with
     // -nocerts it stores the key and takes -certfile as an extra certificate: a PFX whose only
@@ -164,6 +179,7 @@ export async function buildCertificateFixtures(): Promise<CertificateFixtures> {
   ]);
 
   const read = (name: string): Promise<Buffer> => fs.readFile(at(name));
+  await write('pbmac1.pfx', withPbmac1(await read('default.pfx'), password));
   const readText = async (name: string): Promise<string> => (await read(name)).toString('utf8');
   const [clientCrt, caCrt, clientKey, encKey, pkcs1Key, notYetValidCrt, csr] = await Promise.all(
     ['client.crt', 'ca.crt', 'client.key', 'client.enc.key', 'client.pkcs1.key', 'not-yet-valid.crt', 'client.csr'].map(readText),
@@ -199,6 +215,11 @@ export async function buildCertificateFixtures(): Promise<CertificateFixtures> {
     tripleDesPfx: at('3des.pfx'),
     emptyPasswordPfx: at('empty-password.pfx'),
     noMacPfx: at('nomac.pfx'),
+    unprotectedNoMacPfx: at('unprotected-nomac.pfx'),
+    md5MacPfx: at('md5-mac.pfx'),
+    desPfx: at('des.pfx'),
+    camelliaPfx: at('camellia.pfx'),
+    pbmac1Pfx: at('pbmac1.pfx'),
     certOnlyPfx: at('cert-only.pfx'),
     keyMismatchPfx: at('key-mismatch.pfx'),
     expiredPfx: at('expired.pfx'),
@@ -240,4 +261,50 @@ export async function buildCertificateFixtures(): Promise<CertificateFixtures> {
 /** OpenSSL's GeneralizedTime form for `openssl ca -startdate/-enddate`. */
 function asn1Time(date: Date): string {
   return `${date.toISOString().replace(/[-:T]/g, '').slice(0, 14)}Z`;
+}
+
+// PBMAC1 (RFC 9579) is what `openssl pkcs12 -export -pbmac1_pbkdf2` writes from OpenSSL 3.4 on; the
+// openssl CLI on CI is 3.0, so the fixture takes an ordinary PFX and replaces its MAC with a valid
+// PBMAC1 one: PBKDF2-HMAC-SHA256 of the password gives the key of an HMAC-SHA256 over the same
+// authenticated contents the classic MAC covers. Only Node's crypto and asn1-schema's encoder are used.
+const OID = { pbmac1: '1.2.840.113549.1.5.14', pbkdf2: '1.2.840.113549.1.5.12', hmacWithSHA256: '1.2.840.113549.2.9' };
+const DER_NULL = new Uint8Array([0x05, 0x00]).buffer;
+
+class Pbkdf2Params {
+  salt = new OctetString();
+  iterationCount = 0;
+  keyLength = 0;
+  prf = new AlgorithmIdentifier();
+}
+AsnProp({ type: OctetString })(Pbkdf2Params.prototype, 'salt');
+AsnProp({ type: AsnPropTypes.Integer })(Pbkdf2Params.prototype, 'iterationCount');
+AsnProp({ type: AsnPropTypes.Integer })(Pbkdf2Params.prototype, 'keyLength');
+AsnProp({ type: AlgorithmIdentifier })(Pbkdf2Params.prototype, 'prf');
+AsnType({ type: AsnTypeTypes.Sequence })(Pbkdf2Params);
+
+class Pbmac1Params {
+  keyDerivationFunc = new AlgorithmIdentifier();
+  messageAuthScheme = new AlgorithmIdentifier();
+}
+AsnProp({ type: AlgorithmIdentifier })(Pbmac1Params.prototype, 'keyDerivationFunc');
+AsnProp({ type: AlgorithmIdentifier })(Pbmac1Params.prototype, 'messageAuthScheme');
+AsnType({ type: AsnTypeTypes.Sequence })(Pbmac1Params);
+
+function withPbmac1(pfxBytes: Buffer, password: string): Buffer {
+  const pfx = AsnConvert.parse(pfxBytes, PFX);
+  const authenticated = Buffer.from(AsnConvert.parse(pfx.authSafe.content, OctetString).buffer);
+  const salt = randomBytes(16);
+  const iterations = 2048;
+  const key = pbkdf2Sync(password, salt, iterations, 32, 'sha256');
+  const hmacWithSha256 = new AlgorithmIdentifier({ algorithm: OID.hmacWithSHA256, parameters: DER_NULL });
+  const kdfParams = Object.assign(new Pbkdf2Params(), { salt: new OctetString(salt), iterationCount: iterations, keyLength: 32, prf: hmacWithSha256 });
+  const params = Object.assign(new Pbmac1Params(), {
+    keyDerivationFunc: new AlgorithmIdentifier({ algorithm: OID.pbkdf2, parameters: AsnConvert.serialize(kdfParams) }),
+    messageAuthScheme: hmacWithSha256,
+  });
+  pfx.macData.mac.digestAlgorithm = new AlgorithmIdentifier({ algorithm: OID.pbmac1, parameters: AsnConvert.serialize(params) });
+  pfx.macData.mac.digest = new OctetString(createHmac('sha256', key).update(authenticated).digest());
+  pfx.macData.macSalt = new OctetString(salt);
+  pfx.macData.iterations = iterations;
+  return Buffer.from(AsnConvert.serialize(pfx));
 }
