@@ -123,15 +123,15 @@ describe('npm run plan / deploy', () => {
     try {
       const password = `pw-${Date.now()}-ad`;
       const pfx = makePfx(dir, password, 'mtls-backend');
-      fs.writeFileSync(path.join(dir, 'cdktf'), `#!/usr/bin/env bash\necho ran >"${dir}/cdktf.ran"\n`, { mode: 0o755 });
+      fs.writeFileSync(path.join(dir, 'terraform'), `#!/usr/bin/env bash\necho ran >"${dir}/terraform.ran"\n`, { mode: 0o755 });
       // Typed: the password with "x" instead of "d", two backspaces, a left arrow, then "d".
       const typed = `${password.slice(0, -1)}xy\u007f\u007f\u001b[Dd`;
-      const screen = onTerminal(['PFX file for certificate mtls-backend: ', pfx, 'Password of', typed], { CDKTF_CLI: path.join(dir, 'cdktf'), PATH: `${dir}:${process.env.PATH}` }).stdout;
+      const screen = onTerminal(['PFX file for certificate mtls-backend: ', pfx, 'Password of', typed], { PATH: `${dir}:${process.env.PATH}`, CDKTF_OUTDIR: path.join(dir, 'out'), TF_DATA_DIR: path.join(dir, 'tf-data') }).stdout;
       const afterPrompt = screen.slice(screen.indexOf(`Password of ${path.basename(pfx)}: `));
       expect(afterPrompt).not.toMatch(/\u001b/);
       expect(afterPrompt).not.toContain(password.slice(0, 8));
       expect(screen).toContain(`${pfx}: ok (certificate mtls-backend)`);
-      expect(fs.existsSync(path.join(dir, 'cdktf.ran'))).toBe(true);
+      expect(fs.existsSync(path.join(dir, 'terraform.ran'))).toBe(true);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -10,7 +10,7 @@ import { PROJECT_ROOT } from './support/run-command';
 const withPem = environments.map((e) => e.config).find((c) => c.certificates.some((cert) => cert.format === 'pem'));
 const stem = (name: string) => name.toLowerCase().replace(/-/g, '_');
 
-/** Stand-ins for az and cdktf that log what they were given; az answers as a subscription would. */
+/** Stand-ins for az and terraform that log what they were given; az answers as a subscription would. */
 function fakeTools(dir: string, unregistered: string[] = []) {
   const bin = path.join(dir, 'bin');
   fs.mkdirSync(bin);
@@ -27,20 +27,21 @@ esac
 `,
     { mode: 0o755 },
   );
-  // What cdktf would read: every TF_VAR_*_pfx_path must be a PFX that its TF_VAR_*_pfx_password opens.
+  // What terraform would read: every TF_VAR_*_pfx_path must be a PFX that its TF_VAR_*_pfx_password opens.
   fs.writeFileSync(
-    path.join(dir, 'cdktf'),
+    path.join(bin, 'terraform'),
     `#!/usr/bin/env bash
-echo "cdktf $*" >>"${dir}/cdktf.log"
+echo "terraform $*" >>"${dir}/terraform.log"
+[ "$2" = init ] && exit 0
 for var in $(compgen -e | grep -E '^TF_VAR_.+_pfx_path$'); do
   password_var="\${var%_path}_password"
   if openssl pkcs12 -in "\${!var}" -noout -passin "env:$password_var" 2>/dev/null; then opened=yes; else opened=no; fi
-  echo "$var \${!var} opened=$opened" >>"${dir}/cdktf.log"
+  echo "$var \${!var} opened=$opened" >>"${dir}/terraform.log"
 done
 `,
     { mode: 0o755 },
   );
-  return { PATH: `${bin}:${process.env.PATH}`, CDKTF_CLI: path.join(dir, 'cdktf') };
+  return { PATH: `${bin}:${process.env.PATH}`, CDKTF_OUTDIR: path.join(dir, 'cdktf.out'), TF_DATA_DIR: path.join(dir, 'tf-data') };
 }
 
 const describeWithOpenssl = hasOpenssl && withPem ? describe : describe.skip; // no openssl: no certificate to make
@@ -72,12 +73,14 @@ describeWithOpenssl('npm run plan / deploy with a PEM certificate', () => {
   const run = (extraEnv: NodeJS.ProcessEnv, args: string[] = []) =>
     spawnSync(process.execPath, ['scripts/workstation.js', 'diff', withPem!.name, ...args], { cwd: PROJECT_ROOT, encoding: 'utf8', env: { ...env, ...extraEnv }, timeout: 60_000 });
 
-  it('hands cdktf a PFX with a one-time password for each PEM bundle, and removes it afterwards', () => {
+  it('plans the synthesized stack with terraform, handing it a PFX with a one-time password for each PEM bundle, removed afterwards', () => {
     const result = run(fakeTools(dir));
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
-    const seen = fs.readFileSync(path.join(dir, 'cdktf.log'), 'utf8').trim().split('\n');
-    expect(seen[0]).toBe(`cdktf diff ${withPem!.name}`);
+    const seen = fs.readFileSync(path.join(dir, 'terraform.log'), 'utf8').trim().split('\n');
+    const stackDir = path.join(dir, 'cdktf.out', 'stacks', withPem!.name);
+    expect(seen.filter((l) => l.startsWith('terraform '))).toEqual([`terraform -chdir=${stackDir} init -input=false`, `terraform -chdir=${stackDir} plan -input=true`]);
+    expect(fs.existsSync(path.join(stackDir, 'deployment.json'))).toBe(true);
     for (const cert of withPem!.certificates) {
       const line = seen.find((l) => l.startsWith(`TF_VAR_${stem(cert.name)}_pfx_path `));
       expect([cert.name, line?.endsWith('opened=yes')]).toEqual([cert.name, true]);
@@ -89,7 +92,7 @@ describeWithOpenssl('npm run plan / deploy with a PEM certificate', () => {
     const result = run(fakeTools(dir, ['Microsoft.KeyVault']));
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('error: resource provider Microsoft.KeyVault is NotRegistered in subscription 7d1e0c59-3f0a-4a8e-9b6e-2f4c8a1d5e90; register it once with: az provider register --namespace Microsoft.KeyVault');
-    expect(fs.existsSync(path.join(dir, 'cdktf.log'))).toBe(false);
+    expect(fs.existsSync(path.join(dir, 'terraform.log'))).toBe(false);
   });
 
   it('with --allow-my-ip, lets this address through the vault firewall for the command only', () => {
@@ -102,8 +105,8 @@ describeWithOpenssl('npm run plan / deploy with a PEM certificate', () => {
     expect(az).toMatch(/keyvault network-rule remove .*--ip-address 198\.51\.100\.7\/32/);
     expect(add).toBeGreaterThan(-1);
     expect(remove).toBeGreaterThan(add);
-    // cdktf ran between the two.
-    expect(fs.existsSync(path.join(dir, 'cdktf.log'))).toBe(true);
-    for (const text of [az, result.stdout, result.stderr, fs.readFileSync(path.join(dir, 'cdktf.log'), 'utf8')]) expect(text).not.toContain(password);
+    // terraform ran between the two.
+    expect(fs.existsSync(path.join(dir, 'terraform.log'))).toBe(true);
+    for (const text of [az, result.stdout, result.stderr, fs.readFileSync(path.join(dir, 'terraform.log'), 'utf8')]) expect(text).not.toContain(password);
   });
 });

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-// `npm run plan -- <env> [--allow-my-ip]` (cdktf diff) and `npm run deploy -- <env> [--allow-my-ip]`
-// (cdktf deploy) from a workstation:
+// `npm run plan -- <env> [--allow-my-ip]` (terraform plan) and `npm run deploy -- <env> [--allow-my-ip]`
+// (terraform apply, which asks before changing anything) from a workstation, on the stack `npm run synth`
+// writes, as the pipelines do:
 // - for each certificate, the file (and a PFX's password) come from the environment when set, otherwise
 //   from a prompt (the password prompt never echoes): TF_VAR_<stem>_pfx_path / _pfx_password for a PFX,
 //   PEM_FILE_<stem> for a PEM bundle;
-// - every file is checked by the pre-flight before cdktf starts, so a wrong password fails here, not
+// - every file is checked by the pre-flight before Terraform starts, so a wrong password fails here, not
 //   minutes into an apply;
 // - a PEM bundle is converted to a PFX with a one-time password (APIM reads only PKCS#12 from Key Vault),
 //   in a private temporary directory that is removed when this command ends, however it ends;
@@ -25,7 +26,8 @@ const root = path.resolve(__dirname, '..');
 const scripts = path.join(root, 'pipelines', 'scripts');
 const [command, envName, ...options] = process.argv.slice(2);
 const allowMyIp = options.includes('--allow-my-ip');
-const cdktfArgs = options.filter((o) => o !== '--allow-my-ip');
+// Anything else goes to terraform plan / apply (e.g. -target=..., -auto-approve).
+const extraArgs = options.filter((o) => o !== '--allow-my-ip');
 
 /** The person at the prompt gave up: Ctrl-C (exit 130) or Ctrl-D (exit 1), and nothing may run after. */
 function abandoned(how, exitCode) {
@@ -181,11 +183,16 @@ async function main() {
   }
   convertPemSources(app, environment, env);
 
-  // The scripts read the stack's deployment.json; cdktf has not synthesized yet, so it is written here.
-  const manifestDir = privateDirectory();
-  fs.writeFileSync(path.join(manifestDir, 'deployment.json'), JSON.stringify(app.deploymentManifest(environment)));
+  // The same synthesized stack a pipeline applies (all environments, so cdktf.out stays whole), then
+  // Terraform itself: the cdktf CLI needs node-pty, which has no build for Node 24.
+  const outdir = path.resolve(root, process.env.CDKTF_OUTDIR ?? 'cdktf.out');
+  if (spawnSync(process.execPath, [path.join(root, 'scripts', 'synth.js')], { cwd: root, stdio: 'inherit', env }).status !== 0) {
+    process.exitCode = 1;
+    return;
+  }
+  const stackDir = path.join(outdir, 'stacks', environment.name);
   if (hasAz()) {
-    if (bash('check-resource-providers.sh', [manifestDir], env).status !== 0) {
+    if (bash('check-resource-providers.sh', [stackDir], env).status !== 0) {
       process.exitCode = 1;
       return;
     }
@@ -193,17 +200,26 @@ async function main() {
     console.log('note: az is not on PATH: the resource providers this stack needs were not checked (README, "Resource providers")');
   }
   if (allowMyIp) {
-    if (bash('vault-network.sh', ['open', manifestDir], env).status !== 0) {
+    if (bash('vault-network.sh', ['open', stackDir], env).status !== 0) {
       process.exitCode = 1;
       return;
     }
-    // Pushed after the directory's removal, so it runs first: close still needs deployment.json.
-    cleanups.push(() => bash('vault-network.sh', ['close', manifestDir], env));
+    cleanups.push(() => bash('vault-network.sh', ['close', stackDir], env));
   }
 
-  // CDKTF_CLI: another cdktf binary (a global install; the tests' stand-in that records what it was given).
-  const cdktf = process.env.CDKTF_CLI || path.join(root, 'node_modules', '.bin', 'cdktf');
-  const result = spawnSync(cdktf, [command, envName, ...cdktfArgs], { cwd: root, stdio: 'inherit', env });
+  const terraform = process.env.TERRAFORM || 'terraform';
+  // Outside cdktf.out, which every synth replaces: providers and backend settings survive, so only the
+  // first init of an environment downloads anything.
+  const tfEnv = { ...env, TF_DATA_DIR: env.TF_DATA_DIR ?? path.join(root, '.terraform-data', environment.name) };
+  const run = (args) => spawnSync(terraform, [`-chdir=${stackDir}`, ...args], { cwd: root, stdio: 'inherit', env: tfEnv });
+  const init = run(['init', '-input=false']);
+  if (init.error?.code === 'ENOENT') throw problem(`${terraform} is not on PATH. Fix: install Terraform 1.11 (README, "Running it"), or set TERRAFORM to its path`);
+  if (init.status !== 0) {
+    process.exitCode = init.status ?? 1;
+    return;
+  }
+  // deploy: Terraform shows the plan and asks before it changes anything, as cdktf deploy did.
+  const result = run([command === 'diff' ? 'plan' : 'apply', '-input=true', ...extraArgs]);
   process.exitCode = result.status ?? 1;
 }
 
