@@ -10,7 +10,10 @@ function reported(error: unknown, env: Record<string, string | undefined> = {}):
   const lines: string[] = [];
   const saved = { ...process.env };
   Object.assign(process.env, env);
-  const spy = jest.spyOn(console, 'error').mockImplementation((line: string) => void lines.push(...String(line).split('\n')));
+  const spy = jest.spyOn(process.stderr, 'write').mockImplementation(((text: string) => {
+    lines.push(...String(text).replace(/\n$/, '').split('\n'));
+    return true;
+  }) as never);
   try {
     reportError(error);
   } finally {

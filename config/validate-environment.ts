@@ -2,6 +2,7 @@ import { AzureNameKind, checkAzureName } from '../constructs/azure-names';
 import { ConfigurationError } from '../constructs/configuration-error';
 import { ValueRule, ValueRules } from '../constructs/value-rules';
 import { POLICY_RULES } from '../policies';
+import { hasUnprintable } from '../text/printable';
 import type { EnvironmentConfig } from './environment-config';
 
 /** An environment and the file it came from, which every message names. */
@@ -44,6 +45,7 @@ export function validateEnvironment({ file, config }: EnvironmentSource): Config
     if (value === undefined || value.trim() === '') report(field, value, 'is required', fix);
   };
 
+  checkFreeText(config, '', report);
   check('name', config.name, ENVIRONMENT_NAME);
   check('subscriptionId', config.subscriptionId, ValueRules.guid);
   check('tenantId', config.tenantId, ValueRules.guid);
@@ -159,6 +161,30 @@ export function validateEnvironment({ file, config }: EnvironmentSource): Config
     if (config.state.containerName !== undefined) name('state.containerName', 'storageContainer', config.state.containerName);
   }
   return problems;
+}
+
+/**
+ * Every string anywhere in the environment, tag names included: configuration text is data, never code
+ * or a log command. A control character (a newline) or a bidirectional override could start an Azure
+ * DevOps `##vso[` or GitHub `::` command wherever the value is printed; `${` and `%{` would be read by
+ * Terraform as an interpolation or a template directive inside the synthesized JSON.
+ */
+function checkFreeText(value: unknown, field: string, report: (field: string, value: unknown, rule: string, fix: string) => void): void {
+  if (typeof value === 'string') {
+    if (hasUnprintable(value)) {
+      report(field, value, 'must not contain control characters (newlines, tabs) or bidirectional overrides: printed in a pipeline log they could start a logging command or hide text', 'write it on one line with plain characters');
+    } else if (/[$%]\{/.test(value)) {
+      report(field, value, 'must not contain "${" or "%{": Terraform would read it as an interpolation or a template directive', 'remove the sequence (write "$ {" if the text really needs it)');
+    }
+  } else if (Array.isArray(value)) {
+    value.forEach((item, i) => checkFreeText(item, `${field}[${i}]`, report));
+  } else if (value !== null && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      const at = field ? `${field}.${key}` : key;
+      if (hasUnprintable(key) || /[$%]\{/.test(key)) report(at, key, 'is a key with control characters, "${" or "%{"', 'use a plain key');
+      checkFreeText(item, at, report);
+    }
+  }
 }
 
 /**

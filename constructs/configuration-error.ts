@@ -1,3 +1,5 @@
+import { printable } from '../text/printable';
+
 /**
  * A mistake in an environment file or in construct props, reported as one line that names where it is,
  * the field, the value, the rule it breaks and how to fix it:
@@ -33,6 +35,5 @@ export class ConfigurationErrors extends Error {
 
 export function describeValue(value: unknown): string {
   if (value === undefined) return '(not set)';
-  if (typeof value === 'string') return JSON.stringify(value);
-  return JSON.stringify(value) ?? String(value);
+  return printable(JSON.stringify(value) ?? String(value));
 }

@@ -22,6 +22,8 @@ import { readInput } from './read-input';
 // every problem, including file-system errors, comes back as a finding.
 
 export type { CertificateCheckResult, CertificateDetails, Finding, FindingCode, Severity } from './findings';
+import { printable, printablePath } from '../text/printable';
+
 export { formatDetails, formatFindings, formatReport } from './format-report';
 
 export const DEFAULT_PASSWORD_ENV = 'CERT_PASSWORD';
@@ -29,6 +31,11 @@ export const DEFAULT_WARN_DAYS = 30;
 
 export interface CertificateCheckInput {
   path: string;
+  /**
+   * The path as the bytes the user gave, when they are not valid UTF-8 (a Linux file name may be any
+   * bytes; `path` then holds U+FFFD where they were): the file is opened by these.
+   */
+  pathBytes?: Buffer;
   /** The PFX password or PEM key passphrase. Used to open the file and never copied into the result. */
   password?: string;
   /** Where the password came from, named in messages and in the repair commands (`-passin env:NAME`). */
@@ -57,20 +64,29 @@ export async function checkCertificate(input: CertificateCheckInput): Promise<Ce
   } catch {
     // Every expected problem is already a finding, so this is a bug in the checker. The error is
     // dropped on purpose: Node's messages can quote the data that was being parsed.
-    return result(input.path, [
+    const shown = displayName(input);
+    return result(shown, [
       error(
         'check-failed',
         'the checker failed unexpectedly on this file, so it was not verified.',
-        `inspect it by hand (\`${listPfxCertificates(input.path, input.passwordEnv ?? DEFAULT_PASSWORD_ENV)}\` for a PFX, \`openssl x509 -in ${shellQuote(input.path)} -text -noout\` for PEM) and report the failure.`,
+        `inspect it by hand (\`${listPfxCertificates(shown, input.passwordEnv ?? DEFAULT_PASSWORD_ENV)}\` for a PFX, \`openssl x509 -in ${shellQuote(shown)} -text -noout\` for PEM) and report the failure.`,
       ),
     ]);
   }
 }
 
+/**
+ * The file's name as it may be printed: a newline, U+202E or `##vso[` in a name must not reach a log as
+ * anything but visible escapes, and bytes that are not UTF-8 show as \xNN.
+ */
+function displayName(input: CertificateCheckInput): string {
+  return input.pathBytes ? printablePath(input.pathBytes) : printable(input.path);
+}
+
 async function checkOrThrow(input: CertificateCheckInput): Promise<CertificateCheckResult> {
-  const file = input.path;
+  const file = displayName(input);
   const passwordEnv = input.passwordEnv ?? DEFAULT_PASSWORD_ENV;
-  const read = await readInput(file);
+  const read = await readInput(input.pathBytes ?? input.path);
   if (read.kind === 'failed') return result(file, [read.finding]);
   const { bytes } = read;
   if (bytes.length === 0) {

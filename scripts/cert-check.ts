@@ -4,6 +4,7 @@
 // Exit codes: 0 every file usable (warnings allowed), 1 a file has a problem, 2 usage error.
 import { checkCertificate, DEFAULT_PASSWORD_ENV, DEFAULT_WARN_DAYS, formatReport, type CertificateCheckResult } from '../preflight/check-certificate';
 import { parseCliArgs, USAGE } from '../preflight/cli-args';
+import { rawArguments } from '../preflight/raw-arguments';
 
 const EXIT_USABLE = 0;
 const EXIT_PROBLEM = 1;
@@ -25,8 +26,9 @@ async function main(argv: readonly string[]): Promise<number> {
   const password = process.env[passwordEnv];
   const results: CertificateCheckResult[] = [];
   // One at a time so the output follows the order of the arguments.
+  const raw = rawArguments(argv);
   for (const path of files) {
-    results.push(await checkCertificate({ path, password, passwordEnv, warnDays }));
+    results.push(await checkCertificate({ path, pathBytes: raw.get(path), password, passwordEnv, warnDays }));
   }
 
   process.stdout.write(json ? `${JSON.stringify(results, null, 2)}\n` : formatReport(results));

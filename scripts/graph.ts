@@ -13,6 +13,7 @@ import { needlessApimWaits, NeedlessApimWait } from '../analysis/apim-waits';
 import { criticalPath, CriticalPath, formatDuration } from '../analysis/critical-path';
 import { buildDependencyGraph, TerraformJson } from '../analysis/dependency-graph';
 import { toMermaidFlowchart } from '../analysis/mermaid';
+import { printable } from '../text/printable';
 
 export interface GraphReport {
   readonly stack: string;
@@ -93,7 +94,7 @@ export function runGraphCommand(args: readonly string[], io: GraphCommandIo): nu
     ? fs.readdirSync(stacksDir).filter((s) => fs.existsSync(path.join(stacksDir, s, 'cdk.tf.json'))).sort()
     : [];
   if (unknown.length || names.length !== 1) {
-    io.stderr(`${USAGE}${unknown.length ? ` (unknown option ${unknown.join(', ')})` : ''}${present.length ? `; synthesized: ${present.join(', ')}` : ''}`);
+    io.stderr(`${USAGE}${unknown.length ? ` (unknown option ${printable(unknown.join(", "))})` : ''}${present.length ? `; synthesized: ${present.join(', ')}` : ''}`);
     return 2;
   }
   const [name] = names;
@@ -102,7 +103,7 @@ export function runGraphCommand(args: readonly string[], io: GraphCommandIo): nu
     return 1;
   }
   if (!present.includes(name)) {
-    io.stderr(`error: no stack "${name}" in ${shown}/ (there are: ${present.join(', ')}); run \`npm run synth\` if environments/${name}.ts is new`);
+    io.stderr(`error: no stack "${printable(name)}" in ${shown}/ (there are: ${present.join(', ')}); run \`npm run synth\` if environments/${printable(name)}.ts is new`);
     return 1;
   }
   const file = path.join(stacksDir, name, 'cdk.tf.json');

@@ -13,6 +13,7 @@ const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const Module = require('node:module');
+const { printable } = require('../text/printable');
 
 const root = path.resolve(__dirname, '..');
 const cacheDir = path.join(root, 'node_modules', '.cache', 'run-ts');
@@ -147,6 +148,8 @@ const SYSTEM_ERRORS = {
  */
 function reportError(error) {
   const debug = process.env.APIMCERT_DEBUG === '1';
+  // Every line through printable(): a message may quote a value from an environment file or a path.
+  const console = { error: (text) => process.stderr.write(`${String(text).split('\n').map(printable).join('\n')}\n`) };
   if (error && ['ConfigurationError', 'ConfigurationErrors', 'PolicyViolations', 'OutputError'].includes(error.name)) {
     console.error(`error: ${error.message.split('\n').join('\nerror: ')}`);
   } else if (Array.isArray(error?.errors) && error.errors.length && error.errors[0].text !== undefined) {
@@ -164,7 +167,7 @@ function reportError(error) {
     const message = String(error?.message ?? error).split('\n')[0];
     console.error(`error: ${message}${where}${debug ? '' : '. APIMCERT_DEBUG=1 shows the stack trace'}`);
   }
-  if (debug && error?.stack) console.error(error.stack);
+  if (debug && error?.stack) process.stderr.write(`${error.stack}\n`);
 }
 
 /**

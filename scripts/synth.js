@@ -15,6 +15,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { replaceOutput } = require('./output-directory');
 const { loadTypeScript, reportError } = require('./run');
+const { printable } = require('../text/printable');
 
 const root = path.resolve(__dirname, '..');
 // CDKTF_OUTDIR, as the cdktf CLI names it, lets tests and pipelines synthesize elsewhere.
@@ -28,7 +29,7 @@ async function main() {
   const environments = selectedEnvironments(names);
   if (checkCerts) {
     const { lines, failed } = await checkEnvironmentCertificates(environments);
-    for (const line of lines) console.log(line);
+    for (const line of lines) console.log(printable(line));
     if (failed) {
       console.error('error: certificate pre-flight failed; nothing was synthesized');
       process.exitCode = 1;
@@ -36,7 +37,9 @@ async function main() {
     }
   }
   await replaceOutput(outdir, (staging) => {
-    for (const line of synthesize(environments, staging)) console.error(`warning: ${line}`);
+    // Warnings quote suppression reasons and other configuration text: printed so they cannot start a
+    // pipeline logging command.
+    for (const line of synthesize(environments, staging)) console.error(`warning: ${printable(line)}`);
   });
   const stacks = fs.readdirSync(path.join(outdir, 'stacks')).sort();
   console.log(`synthesized ${stacks.length} stack(s) into ${path.relative(process.cwd(), outdir) || '.'}/stacks: ${stacks.join(', ')}`);
