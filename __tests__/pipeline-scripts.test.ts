@@ -432,8 +432,39 @@ describeWithOpenssl('terraform-plan.sh and terraform-apply.sh', () => {
 
   it('the encrypted bundle holds exactly the plan and the staged certificates', () => {
     plan();
-    const listing = execFileSync('bash', ['-c', `openssl enc -d -aes-256-cbc -pbkdf2 -iter 200000 -pass env:KEY -in "${planDir}/tfplan.enc" | tar -tf -`], { env: { ...process.env, KEY: key }, encoding: 'utf8' });
-    expect(listing.trim().split('\n').sort()).toEqual(['.certificates/', '.certificates/billing_partner.pfx', '.certificates/orders_api.pfx', 'tfplan']);
+    const opened = path.join(fakes.work, 'opened.tar');
+    execFileSync('node', [path.join(PROJECT_ROOT, 'pipelines/scripts/plan-seal.js'), 'open', path.join(planDir, 'tfplan.enc'), opened], { env: { ...process.env, TF_PLAN_ENCRYPTION_KEY: key } });
+    const listing = execFileSync('tar', ['-tf', opened], { encoding: 'utf8' });
+    expect(listing.trim().split('\n').sort()).toEqual(['certificates/', 'certificates/billing_partner.pfx', 'certificates/orders_api.pfx', 'tfplan']);
+  });
+
+  it.each([
+    ['a flipped byte', (b: Buffer) => void (b[b.length - 3] ^= 0x01)],
+    ['a truncated bundle', (b: Buffer) => b.subarray(0, b.length - 40)],
+    ['a flipped byte in the salt', (b: Buffer) => void (b[16] ^= 0x80)],
+  ])('apply refuses %s before anything is unpacked or applied', (_, tamper) => {
+    expect(plan().status).toBe(0);
+    const file = path.join(planDir, 'tfplan.enc');
+    const bytes = fs.readFileSync(file);
+    const tampered = tamper(bytes) ?? bytes;
+    fs.writeFileSync(file, tampered);
+    const result = apply();
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim()).toMatch(/^error: the plan bundle (does not authenticate|is not one terraform-plan\.sh sealed)/);
+    expect(fakes.calls('terraform').filter((c) => c[2] === 'apply')).toEqual([]);
+    expect(fs.readdirSync(fakes.work).filter((f) => f.startsWith('apimcert-plan-'))).toEqual([]);
+  });
+
+  it('keeps the clear plan and certificates in the job temporary directory only, and clears what a killed run left there', () => {
+    const leftover = path.join(fakes.work, 'apimcert-plan-stack');
+    fs.mkdirSync(leftover);
+    fs.writeFileSync(path.join(leftover, 'tfplan'), 'from a job that was killed');
+    const result = plan();
+    expect(result.status).toBe(0);
+    // During the plan the staged files were under the job's temporary directory, reached through the link.
+    expect(fs.readFileSync(path.join(fakes.state, 'modes'), 'utf8')).toContain('600 .certificates/orders_api.pfx');
+    expect(exists(leftover)).toBe(false);
+    expect(clearTextIn(stack)).toEqual([]);
   });
 
   it('apply, in a fresh copy of the stack with no certificate variables, finds every file with the bytes it had at plan', () => {
@@ -442,7 +473,7 @@ describeWithOpenssl('terraform-plan.sh and terraform-apply.sh', () => {
     const result = apply(elsewhere);
     expect([result.status, result.stderr]).toEqual([0, '']);
     expect(fs.readFileSync(path.join(fakes.state, 'applied'), 'utf8').trim().split('\n')).toEqual(['billing_partner .certificates/billing_partner.pfx', 'orders_api .certificates/orders_api.pfx']);
-    expect(fakes.calls('terraform').at(-1)).toEqual(['terraform', `-chdir=${elsewhere}`, 'apply', '-input=false', '-no-color', 'tfplan']);
+    expect(fakes.calls('terraform').at(-1)).toEqual(['terraform', `-chdir=${elsewhere}`, 'apply', '-input=false', '-no-color', path.join(fakes.work, 'apimcert-plan-stack', 'tfplan')]);
     expect(clearTextIn(elsewhere)).toEqual([]);
   });
 

@@ -124,7 +124,7 @@ describe('Azure DevOps pipeline', () => {
       expect(applySteps(config.name)).toContainEqual({ download: 'current', artifact: `plan-${config.name}` });
       expect(indexRunning(applySteps(config.name), 'pipelines/scripts/terraform-apply.sh')).toBeGreaterThan(-1);
     }
-    expect(read('pipelines/scripts/terraform-apply.sh')).toMatch(/terraform -chdir="\$stack_dir" apply -input=false -no-color tfplan/);
+    expect(read('pipelines/scripts/terraform-apply.sh')).toMatch(/terraform -chdir="\$stack_dir" apply -input=false -no-color "\$work\/tfplan"/);
   });
 
   it('gives the apply job no certificate: no secure file, no certificate variable, only the encryption key', () => {

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Plans one synthesized stack for a pipeline and leaves in OUT_DIR what the apply job needs:
-#   tfplan.enc   the saved plan and the certificate files it was made with, encrypted: a saved plan holds
-#                every variable's value (the PFX passwords too) in clear, so nothing of it leaves this job
-#                unencrypted
+#   tfplan.enc   the saved plan and the certificate files it was made with, sealed (AES-256-GCM,
+#                pipelines/scripts/plan-seal.js): a saved plan holds every variable's value (the PFX
+#                passwords too) in clear, so nothing of it leaves this job unencrypted or unauthenticated
 #   plan.txt     `terraform show` of it, with sensitive values redacted, for the reviewer who approves
 #   .terraform.lock.hcl  so the apply uses exactly the provider builds the plan was made with
 #
@@ -10,9 +10,14 @@
 #
 # The certificates travel inside the bundle because Terraform reads filebase64(var.<stem>_pfx_path) again
 # while applying and refuses a file whose bytes changed since the plan, and a PEM converted twice gives
-# different bytes (fresh random salts). So every certificate is staged as <stack dir>/.certificates/
-# <stem>.pfx, the variable points there (relative: terraform -chdir resolves it in the stack dir, wherever
-# the apply job puts that), and the apply job needs neither the source files nor their passwords.
+# different bytes (fresh random salts). So every certificate is staged and the variable points at
+# .certificates/<stem>.pfx (relative: terraform -chdir resolves it in the stack dir, wherever the apply job
+# puts that), and the apply job needs neither the source files nor their passwords.
+#
+# Everything in clear (the staged certificates, the saved plan, the bundle before sealing) lives in the
+# job's temporary directory ($AGENT_TEMPDIRECTORY / $RUNNER_TEMP, which the agents empty at the start and
+# end of every job), never in the workspace: a job killed outright leaves nothing a later job on the same
+# agent could read. .certificates in the stack dir is only a link into it.
 #
 # Environment, per certificate of <stack dir>/deployment.json:
 #   source pfx: TF_VAR_<stem>_pfx_path (the file), TF_VAR_<stem>_pfx_password
@@ -52,14 +57,15 @@ while IFS= read -r line; do
 done <<<"${TF_BACKEND_CONFIG:-}"
 
 umask 077
-staged="$stack_dir/.certificates"
+work=$(plan_work_dir "$stack_dir")
+staged="$work/certificates"
 # Neither the clear plan nor the staged certificates outlive this script, whatever fails; a cancelled
 # job's SIGINT/SIGTERM is turned into an exit so that this trap runs then too.
-trap 'rm -rf "$stack_dir/tfplan" "$staged"' EXIT
+trap 'rm -rf "$work" "$stack_dir/.certificates"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-rm -rf "$staged"
 mkdir "$staged"
+ln -sfn "$staged" "$stack_dir/.certificates"
 for certificate in "${certificates[@]}"; do
   read -r stem format <<<"$certificate"
   if [ "$format" = pfx ]; then
@@ -76,9 +82,8 @@ done
 unset password
 
 terraform -chdir="$stack_dir" init -input=false -no-color "${backend_args[@]}"
-terraform -chdir="$stack_dir" plan -input=false -no-color -out=tfplan
-terraform -chdir="$stack_dir" show -no-color tfplan >"$out_dir/plan.txt"
-# Straight from tar into the cipher: the bundle never lies on disk in clear.
-tar -C "$stack_dir" -cf - tfplan .certificates |
-  openssl enc -aes-256-cbc -pbkdf2 -iter 200000 -salt -pass env:TF_PLAN_ENCRYPTION_KEY -out "$out_dir/tfplan.enc"
+terraform -chdir="$stack_dir" plan -input=false -no-color -out="$work/tfplan"
+terraform -chdir="$stack_dir" show -no-color "$work/tfplan" >"$out_dir/plan.txt"
+tar -C "$work" -cf "$work/bundle.tar" tfplan certificates
+node "$here/plan-seal.js" seal "$work/bundle.tar" "$out_dir/tfplan.enc"
 cp "$stack_dir/.terraform.lock.hcl" "$out_dir/"
