@@ -15,11 +15,12 @@ import { parseCliArgs } from '../preflight/cli-args';
 import { readPfxStructure } from '../preflight/pfx-structure';
 import { buildCertificateFixtures, hasOpenssl, PASSWORD_ENV, type CertificateFixtures, type FixtureName } from './support/certificate-fixtures';
 import { runCertCheckCli, type CliRun } from './support/run-cert-check-cli';
+import { describeWith } from './support/required-tools';
 
 // Every case needs real certificates made by the `openssl` CLI. Where it is not installed the
 // suite is skipped rather than failed: the checker itself only needs Node, but without openssl
 // there is nothing honest to check it against.
-const describeIfOpenssl = hasOpenssl ? describe : describe.skip;
+const describeIfOpenssl = describeWith(hasOpenssl, 'openssl (to make the certificates)');
 if (!hasOpenssl) {
   console.warn('cert-check tests skipped: the `openssl` command is not installed, and the test certificates are generated with it.');
 }

@@ -4,9 +4,10 @@ import path from 'node:path';
 import { checkEnvironmentCertificates } from '../config/check-environment-certificates';
 import { hasOpenssl, makePfx, randomPassword } from './support/openssl';
 import { baseEnvironment } from './support/stack-fixture';
+import { describeWith } from './support/required-tools';
 
 // Without openssl no PFX can be made here; CI has it.
-const describeWithOpenssl = hasOpenssl ? describe : describe.skip;
+const describeWithOpenssl = describeWith(hasOpenssl, 'openssl (to make the certificates)');
 
 describeWithOpenssl('the synth-time pre-flight of an environment', () => {
   let dir: string;

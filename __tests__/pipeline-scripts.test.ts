@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fingerprintOf, makeFakes, makePem, manifest, runPipelineScript, writeStack, type DeploymentManifest, type Fakes } from './support/pipeline-fakes';
 import { hasOpenssl, makePfx, randomPassword } from './support/openssl';
+import { describeWith } from './support/required-tools';
 import { PROJECT_ROOT } from './support/run-command';
 
 /** Runs a bash snippet with pipelines/scripts/guards.sh sourced, as the plan and apply scripts do. */
@@ -12,7 +13,7 @@ function withHelpers(script: string, env: Record<string, string> = {}) {
   return spawnSync('bash', ['-c', `source pipelines/scripts/guards.sh; ${script}`], { cwd: PROJECT_ROOT, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', ...env } });
 }
 
-const describeWithOpenssl = hasOpenssl ? describe : describe.skip;
+const describeWithOpenssl = describeWith(hasOpenssl, 'openssl (to make the certificates)');
 // With -{5}, not the marker written out: secret scanners take a full private-key marker for a committed key.
 const UNENCRYPTED_KEY = /-{5}BEGIN PRIVATE KEY-{5}[\s\S]+?-{5}END PRIVATE KEY-{5}\n/;
 const AGENT_IP = '198.51.100.7';
@@ -247,6 +248,7 @@ describe('vault-network.sh', () => {
     expect(fakes.calls()).toEqual([]);
   });
 
+  // A machine with a real az on PATH cannot show az missing: the fakes only add to PATH.
   const azInstalled = spawnSync('bash', ['-c', 'command -v az'], { stdio: 'ignore' }).status === 0;
   (azInstalled ? it.skip : it)('close fails only when az itself is missing', () => {
     const withoutAz = makeFakes(['az']);

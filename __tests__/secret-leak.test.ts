@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { hasOpenssl, makePfx, randomPassword } from './support/openssl';
+import { describeWith } from './support/required-tools';
 import { PROJECT_ROOT, runScript } from './support/run-command';
 
 function filesUnder(dir: string): string[] {
@@ -10,7 +11,29 @@ function filesUnder(dir: string): string[] {
 }
 
 // Without openssl no PFX can be made here; CI has it (see .ci/run).
-const describeWithOpenssl = hasOpenssl ? describe : describe.skip;
+const describeWithOpenssl = describeWith(hasOpenssl, 'openssl (to make the certificates)');
+
+// Passwords built to break whatever handles them carelessly: quotes, command substitution, backticks,
+// a newline, non-ASCII, and an Azure DevOps logging command. Each must pass through as data.
+const MARKER = path.join(os.tmpdir(), `leak-test-ran-${process.pid}`);
+const HOSTILE_PASSWORDS = [
+  `it's "quoted" pw-${process.pid}`,
+  `$(touch ${MARKER})-pw-${process.pid}`,
+  `\`touch ${MARKER}\`-pw-${process.pid}`,
+  `first line\nsecond line-pw-${process.pid}`,
+  `pässwörd-🔑-pw-${process.pid}`,
+  `##vso[task.setvariable variable=leak]pw-${process.pid}`,
+];
+// One password with all of it, for the commands that run once.
+const COMBINED = `${HOSTILE_PASSWORDS.join(' ')} ${randomPassword()}`;
+
+/** The password, or any 12-character piece of one of its lines, in the text. */
+function leaks(text: string, secret: string): boolean {
+  return secret.split('\n').some((line) => {
+    for (let i = 0; i + 12 <= line.length; i++) if (text.includes(line.slice(i, i + 12))) return true;
+    return false;
+  });
+}
 
 describeWithOpenssl('secrets never leave their place', () => {
   let workdir: string;
@@ -20,34 +43,63 @@ describeWithOpenssl('secrets never leave their place', () => {
 
   beforeAll(() => {
     workdir = fs.mkdtempSync(path.join(os.tmpdir(), 'secret-leak-'));
-    password = randomPassword();
+    password = COMBINED;
     const pfx = makePfx(workdir, password);
     pfxBase64 = fs.readFileSync(pfx).toString('base64');
     const outdir = path.join(workdir, 'cdktf.out');
     // The variables a workstation or pipeline sets for the shipped certificate; --check-certs makes synth
     // really open the file with them. dev and test declare the RSA 2048 key makePfx makes (prod: 3072).
-    const result = runScript('scripts/synth.js', ['--check-certs', 'dev', 'test'], {
-      CDKTF_OUTDIR: outdir,
-      TF_VAR_mtls_backend_pfx_path: pfx,
-      TF_VAR_mtls_backend_pfx_password: password,
-    });
+    const certificateEnv = { TF_VAR_mtls_backend_pfx_path: pfx, TF_VAR_mtls_backend_pfx_password: password };
+    const result = runScript('scripts/synth.js', ['--check-certs', 'dev', 'test'], { CDKTF_OUTDIR: outdir, ...certificateEnv });
     expect(result.status).toBe(0);
     expect(result.stdout).toContain(`${pfx}: ok (certificate mtls-backend)`);
+    const certCheck = runScript('scripts/run.js', ['scripts/cert-check.ts', pfx], { CERT_PASSWORD: password });
+    expect(certCheck.status).toBe(0);
+    const graph = runScript('scripts/run.js', ['scripts/graph.ts', 'dev'], { CDKTF_OUTDIR: outdir });
+    // npm run plan, up to Terraform (a stand-in that only says it planned).
+    fs.writeFileSync(path.join(workdir, 'terraform'), '#!/usr/bin/env bash\necho "Plan: 0 to add"\n', { mode: 0o755 });
+    const plan = runScript('scripts/workstation.js', ['diff', 'dev'], {
+      ...certificateEnv,
+      CDKTF_OUTDIR: path.join(workdir, 'plan-out'),
+      TF_DATA_DIR: path.join(workdir, 'tf-data'),
+      PATH: `${workdir}:${process.env.PATH}`,
+    });
+    expect(plan.status).toBe(0);
     written = [
       ...filesUnder(outdir).map((file) => ({ file, text: fs.readFileSync(file, 'latin1') })),
+      ...filesUnder(path.join(workdir, 'plan-out')).map((file) => ({ file, text: fs.readFileSync(file, 'latin1') })),
       ...filesUnder(path.join(PROJECT_ROOT, '__tests__', '__snapshots__')).map((file) => ({ file, text: fs.readFileSync(file, 'latin1') })),
-      { file: 'synth stdout', text: result.stdout },
-      { file: 'synth stderr', text: result.stderr },
+      ...filesUnder(path.join(PROJECT_ROOT, 'node_modules', '.cache')).map((file) => ({ file, text: fs.readFileSync(file, 'utf8') })),
+      ...[result, certCheck, graph, plan].flatMap((r, i) => [
+        { file: `${['synth', 'cert:check', 'graph', 'plan'][i]} stdout`, text: r.stdout },
+        { file: `${['synth', 'cert:check', 'graph', 'plan'][i]} stderr`, text: r.stderr },
+      ]),
     ];
   });
-  afterAll(() => fs.rmSync(workdir, { recursive: true, force: true }));
+  afterAll(() => {
+    fs.rmSync(workdir, { recursive: true, force: true });
+    fs.rmSync(MARKER, { force: true });
+  });
+
+  it.each(HOSTILE_PASSWORDS.map((p) => [JSON.stringify(p), p]))('cert:check opens a PFX whose password is %s, echoing none of it', (_, hostile) => {
+    const pfx = makePfx(workdir, hostile, `hostile-${HOSTILE_PASSWORDS.indexOf(hostile)}`);
+    const result = runScript('scripts/run.js', ['scripts/cert-check.ts', pfx], { CERT_PASSWORD: hostile });
+    expect([result.status, result.stdout.split('\n')[0]]).toEqual([0, `${pfx}: usable PFX`]);
+    expect(leaks(result.stdout + result.stderr, hostile)).toBe(false);
+    expect(fs.existsSync(MARKER)).toBe(false);
+  });
+
+  it('never runs what a password says: no command substitution anywhere', () => {
+    expect(fs.existsSync(MARKER)).toBe(false);
+  });
 
   it('writes stack files to search at all', () => {
     expect(written.filter((w) => w.file.endsWith('cdk.tf.json')).length).toBeGreaterThan(0);
   });
 
-  it('writes the password nowhere', () => {
-    expect(written.filter((w) => w.text.includes(password)).map((w) => w.file)).toEqual([]);
+  it('writes the password, or any piece of it, nowhere: files, snapshots, node_modules/.cache, or what synth, cert:check, graph and plan print', () => {
+    expect(written.some((w) => w.file.endsWith('plan stdout') && w.text.includes('Plan: 0 to add'))).toBe(true);
+    expect(written.filter((w) => leaks(w.text, password)).map((w) => w.file)).toEqual([]);
   });
 
   it('writes no 64-character run of the PFX base64 anywhere', () => {

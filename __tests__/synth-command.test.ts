@@ -4,6 +4,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { environments } from '../environments';
 import { hasOpenssl, makePfx } from './support/openssl';
+import { itWith, TOOLS } from './support/required-tools';
 import { PROJECT_ROOT, runScript } from './support/run-command';
 
 describe('npm run synth', () => {
@@ -79,7 +80,7 @@ describe('npm run plan / deploy', () => {
   });
 
   // A pseudo-terminal needs python3's pty module; without python3 there is no terminal to test on.
-  const itOnTerminal = spawnSync('python3', ['-c', 'import pty'], { stdio: 'ignore' }).status === 0 ? it : it.skip;
+  const itOnTerminal = itWith(TOOLS.python3Pty(), "python3's pty module (a pseudo-terminal)");
   itOnTerminal('asks for the file and the password on a terminal, never echoing the password, and checks the file first', () => {
     const password = `typed-${Date.now()}-secret`;
     const missing = path.join(os.tmpdir(), `no-such-${process.pid}.pfx`);
@@ -117,7 +118,7 @@ describe('npm run plan / deploy', () => {
     expect(screen.trim().split('\n').pop()).toBe('exit=1');
   });
 
-  const itOnTerminalWithOpenssl = hasOpenssl ? itOnTerminal : it.skip; // no openssl: no PFX to type the password of
+  const itOnTerminalWithOpenssl = hasOpenssl ? itOnTerminal : itWith(false, 'openssl (to make the PFX whose password is typed)');
   itOnTerminalWithOpenssl('takes editing keys at the password prompt without drawing anything that shows its length', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prompt-'));
     try {

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { environments } from '../environments';
 import { hasOpenssl, makePfx, randomPassword } from './support/openssl';
+import { describeWith } from './support/required-tools';
 import { PROJECT_ROOT } from './support/run-command';
 
 // Whichever environment brings a PEM certificate: the conversion is what is under test, not a name.
@@ -44,7 +45,7 @@ done
   return { PATH: `${bin}:${process.env.PATH}`, CDKTF_OUTDIR: path.join(dir, 'cdktf.out'), TF_DATA_DIR: path.join(dir, 'tf-data') };
 }
 
-const describeWithOpenssl = hasOpenssl && withPem ? describe : describe.skip; // no openssl: no certificate to make
+const describeWithOpenssl = describeWith(hasOpenssl && withPem !== undefined, withPem ? 'openssl (to make the certificates)' : 'an environment with a PEM certificate in environments/');
 
 describeWithOpenssl('npm run plan / deploy with a PEM certificate', () => {
   let dir: string;
