@@ -4,8 +4,9 @@ import { App } from 'cdktf';
 import { deploymentManifest } from './config/deployment-manifest';
 import type { EnvironmentConfig } from './config/environment-config';
 import { loadEnvironments, selectEnvironments } from './config/load-environments';
-import { EnvironmentStack } from './constructs/environment-stack';
-import { environments } from './environments';
+import { environmentWarnings } from './config/validate-environment';
+import { EnvironmentStack } from './config/environment-stack';
+import { environments as environmentSources } from './environments';
 import { enforcePolicies } from './policies/enforce-policies';
 
 // For scripts/synth.js and scripts/workstation.js, which load this file.
@@ -15,7 +16,7 @@ export { deploymentManifest } from './config/deployment-manifest';
 
 /** The validated environments named in `args` (all when none is named). */
 export function selectedEnvironments(args: readonly string[]) {
-  return selectEnvironments(loadEnvironments(environments), args);
+  return selectEnvironments(loadEnvironments(environmentSources), args);
 }
 
 /**
@@ -32,7 +33,11 @@ export function synthesize(environments: readonly EnvironmentConfig[], outdir?: 
   }
   // Checked on the files just written: what will be applied, at no second synthesis. On an error the
   // caller (scripts/synth.js) discards the whole output directory.
-  return stacks.flatMap((stack) => enforcePolicies(stack.config, readStackJson(app.outdir, stack)));
+  const fileOf = new Map(environmentSources.map((s) => [s.config, s.file]));
+  return stacks.flatMap((stack) => {
+    const file = fileOf.get(stack.config) ?? `environments/${stack.config.name}.ts`;
+    return [...environmentWarnings({ file, config: stack.config }), ...enforcePolicies(file, readStackJson(app.outdir, stack), stack.config.policySuppressions)];
+  });
 }
 
 function readStackJson(outdir: string, stack: EnvironmentStack) {

@@ -1,6 +1,6 @@
 import type { EnvironmentConfig } from '../config/environment-config';
 import { loadEnvironments, selectEnvironments } from '../config/load-environments';
-import { validateAcrossEnvironments, validateEnvironment } from '../config/validate-environment';
+import { environmentWarnings, validateAcrossEnvironments, validateEnvironment } from '../config/validate-environment';
 import { ConfigurationErrors } from '../constructs/configuration-error';
 import { baseEnvironment } from './support/stack-fixture';
 
@@ -102,7 +102,7 @@ describe('environment validation', () => {
 
   it('fails when a deployer has an unknown principal type', () => {
     const problems = problemsWith({ deployers: [{ objectId: baseEnvironment.deployers[0].objectId, type: 'App' as never }] });
-    expect(problems).toEqual([expect.stringContaining('deployers[0].type = "App": must be one of User, Group, ServicePrincipal')]);
+    expect(problems).toEqual([expect.stringContaining('deployers[0].type = "App": must be one of "User", "Group", "ServicePrincipal"')]);
   });
 
   it('fails when a deployer is listed twice', () => {
@@ -147,7 +147,7 @@ describe('environment validation', () => {
 
   it('fails on an IP rule that is not an IPv4 address or range', () => {
     expect(problemsWith({ keyVault: { name: 'kv-unit', networkAcls: { defaultAction: 'Deny', ipRules: ['203.0.113.300'] } } })).toEqual([
-      expect.stringContaining('keyVault.networkAcls.ipRules[0] = "203.0.113.300": must be an IPv4 address or CIDR range'),
+      expect.stringContaining('keyVault.networkAcls.ipRules[0] = "203.0.113.300": must be a public IPv4 address or CIDR range'),
     ]);
   });
 
@@ -252,6 +252,127 @@ describe('environment validation', () => {
     });
   });
 
+  describe('the schema: every key, type and enum, checked at synth', () => {
+    it('names an unknown key and the closest known one', () => {
+      expect(problemsWith({ resourceGroupNmae: 'rg' } as never)).toEqual([
+        'environments/unit.ts: resourceGroupNmae = "rg": is not a known setting (did you mean "resourceGroup"?); the known ones here are name, subscriptionId, tenantId, location, resourceGroup, keyVault, apiManagement, deployers, grantCurrentCaller, rbacPropagationWait, certificates, tags, state, policySuppressions, pipeline. Fix: rename it to "resourceGroup"',
+      ]);
+    });
+
+    it('names an unknown key deep inside, with its path', () => {
+      expect(withCertificates({ name: 'mtls', backend: { url: 'https://b.example', validateCertificateNmae: false } } as never)).toEqual([
+        expect.stringContaining('certificates[0].backend.validateCertificateNmae = false: is not a known setting (did you mean "validateCertificateName"?)'),
+      ]);
+    });
+
+    it('says a required setting is missing', () => {
+      const { location: _, ...withoutLocation } = baseEnvironment;
+      expect(validateEnvironment({ file: FILE, config: withoutLocation as never }).map((p) => p.message)).toEqual(['environments/unit.ts: location = (not set): is required. Fix: set it']);
+    });
+
+    it.each([
+      ['an RSA key size Key Vault does not take', { name: 'c', key: { keyType: 'RSA', keySize: 1024 } }, 'certificates[0].key.keySize = 1024: must be one of 2048, 3072, 4096. Fix: use 2048, 3072 or 4096'],
+      ['a curve Key Vault does not take', { name: 'c', key: { keyType: 'EC', curve: 'P-224' } }, 'certificates[0].key.curve = "P-224": must be one of "P-256", "P-384", "P-521", "P-256K"'],
+      ['a key type that is neither RSA nor EC', { name: 'c', key: { keyType: 'DSA' } }, 'certificates[0].key.keyType = "DSA": must have keyType "RSA" or "EC"'],
+      ['a file format other than pfx or pem', { name: 'c', format: 'der' }, 'certificates[0].format = "der": must be one of "pfx", "pem"'],
+    ])('fails on %s', (_, cert, message) => {
+      expect(withCertificates(cert as never)).toEqual([expect.stringContaining(message)]);
+    });
+
+    it.each([
+      ['a vault SKU', { keyVault: { name: 'kv-unit', skuName: 'gold' } }, 'keyVault.skuName = "gold": must be one of "standard", "premium"'],
+      ['an identity type', { apiManagement: { ...baseEnvironment.apiManagement, identity: { type: 'Both' } } }, 'apiManagement.identity.type = "Both": must have type "SystemAssigned" or "UserAssigned"'],
+      ['a number given as a string', { keyVault: { name: 'kv-unit', softDeleteRetentionDays: '90' } }, 'keyVault.softDeleteRetentionDays = "90": must be a number of days. Fix: write a whole number from 7 to 90, without quotes'],
+    ])('fails on %s outside its set', (_, changes, message) => {
+      expect(problemsWith(changes as never)).toEqual([expect.stringContaining(message)]);
+    });
+  });
+
+  describe('Azure values', () => {
+    it.each(['West Europe', 'westeurope2', 'mars'])('fails on the region %j, which az account list-locations does not list', (location) => {
+      expect(problemsWith({ location })).toEqual([expect.stringContaining(`location = "${location}": must be an Azure region name as \`az account list-locations\` gives it`)]);
+    });
+
+    it.each([['10s'], ['20m'], ['1h']])('fails on rbacPropagationWait %s, outside 30 s to 15 minutes', (wait) => {
+      expect(problemsWith({ rbacPropagationWait: wait })).toEqual([expect.stringContaining(`rbacPropagationWait = "${wait}": must be from 30s to 15m`)]);
+    });
+
+    it('warns, without failing, on an rbacPropagationWait under 60 s', () => {
+      const source = { file: FILE, config: { ...baseEnvironment, rbacPropagationWait: '45s' } };
+      expect(validateEnvironment(source)).toEqual([]);
+      expect(environmentWarnings(source)).toEqual([expect.stringContaining('environments/unit.ts: rbacPropagationWait = "45s": under 60s the first import often meets ForbiddenByRbac')]);
+      expect(environmentWarnings({ file: FILE, config: baseEnvironment })).toEqual([]);
+    });
+
+    it.each([['10.0.0.5'], ['192.168.1.0/24'], ['172.20.0.0/16'], ['127.0.0.1'], ['100.64.1.1'], ['224.0.0.1'], ['203.0.113.0/4']])('fails on the non-public IP rule %s, which Key Vault rejects', (ip) => {
+      expect(problemsWith({ keyVault: { name: 'kv-unit', networkAcls: { defaultAction: 'Deny', ipRules: [ip] } } })).toEqual([
+        expect.stringContaining(`keyVault.networkAcls.ipRules[0] = "${ip}": must be a public IPv4 address or CIDR range`),
+      ]);
+    });
+
+    it('accepts public addresses and ranges', () => {
+      expect(problemsWith({ keyVault: { name: 'kv-unit', networkAcls: { defaultAction: 'Deny', ipRules: ['203.0.113.10', '198.51.100.0/24', '20.50.0.0/16'] } } })).toEqual([]);
+    });
+
+    it('fails on tag names and values Azure does not take', () => {
+      expect(problemsWith({ tags: { 'cost<center>': 'x', owner: 'y'.repeat(257) } })).toEqual([
+        expect.stringContaining('tags.cost<center> = "cost<center>": must be a tag name of 1-512 characters without < > % & \\ ? /'),
+        expect.stringContaining('tags.owner = "yyyy'),
+      ]);
+      expect(problemsWith({ tags: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`t${i}`, 'v'])) })).toEqual([expect.stringContaining('must hold at most 50 tags')]);
+    });
+  });
+
+  describe('settings this stack cannot apply', () => {
+    it('fails on creation settings given for an existing vault, naming each', () => {
+      expect(problemsWith({ keyVault: { name: 'kv-unit', existing: true, purgeProtectionEnabled: false, networkAcls: { defaultAction: 'Deny' } } })).toEqual([
+        'environments/unit.ts: keyVault.purgeProtectionEnabled = false: cannot be applied to an existing vault: this stack only reads it. Fix: remove it, and change the vault itself if it needs changing (its owners\' configuration)',
+        expect.stringContaining('keyVault.networkAcls = {"defaultAction":"Deny"}: cannot be applied to an existing vault'),
+      ]);
+    });
+
+    it('fails on creation settings given for an existing APIM instance', () => {
+      expect(problemsWith({ apiManagement: { name: 'apim-unit', existing: true, skuName: 'Premium_1', publisherEmail: 'a@b.example' } })).toEqual([
+        expect.stringContaining('apiManagement.publisherEmail = "a@b.example": cannot be applied to an existing API Management instance'),
+        expect.stringContaining('apiManagement.skuName = "Premium_1": cannot be applied to an existing API Management instance'),
+      ]);
+    });
+
+    it('fails on tags when the stack creates nothing they could go on', () => {
+      expect(
+        problemsWith({
+          resourceGroup: { name: 'rg-unit', existing: true },
+          keyVault: { name: 'kv-unit', existing: true },
+          apiManagement: { name: 'apim-unit', existing: true },
+          tags: { owner: 'platform' },
+        }),
+      ).toEqual([expect.stringContaining('tags = {"owner":"platform"}: apply only to resources this stack creates, and it creates none here')]);
+    });
+  });
+
+  describe('one API policy per API', () => {
+    it('fails when two certificates of one environment replace the same API\'s policy', () => {
+      expect(withCertificates({ name: 'one', apiPolicy: { apiName: 'orders', replaceWholePolicy: true } }, { name: 'two', apiPolicy: { apiName: 'Orders', replaceWholePolicy: true } })).toEqual([
+        expect.stringContaining('certificates[1].apiPolicy.apiName = "Orders": already gets its whole policy from certificates[0]'),
+      ]);
+    });
+
+    it('fails when two environments on one APIM instance replace the same API\'s policy', () => {
+      const shared = { ...baseEnvironment, apiManagement: { name: 'apim-shared', existing: true, resourceGroupName: 'rg-apim' } };
+      const problems = validateAcrossEnvironments([
+        { file: 'environments/a.ts', config: { ...shared, name: 'a', keyVault: { name: 'kv-a' }, certificates: [{ name: 'one', apiPolicy: { apiName: 'orders', replaceWholePolicy: true } }] } },
+        { file: 'environments/b.ts', config: { ...shared, name: 'b', keyVault: { name: 'kv-b' }, certificates: [{ name: 'two', apiPolicy: { apiName: 'orders', replaceWholePolicy: true } }] } },
+      ]).map((p) => p.message);
+      expect(problems).toEqual([expect.stringContaining('environments/b.ts: certificates[0].apiPolicy.apiName = "orders": already gets its whole policy from certificates[0] of environments/a.ts in API Management "apim-shared"')]);
+    });
+  });
+
+  it('fails when an environment file does not hold the environment of its name', () => {
+    expect(validateEnvironment({ file: 'environments/staging.ts', config: { ...baseEnvironment, name: 'stage' } }).map((p) => p.message)).toEqual([
+      'environments/staging.ts: name = "stage": must be the name of its file (environments/staging.ts holds environment "staging"). Fix: rename the file to environments/stage.ts, or set name: "staging"',
+    ]);
+  });
+
   it('reports every problem of every environment at once', () => {
     const load = () =>
       loadEnvironments([
@@ -276,7 +397,7 @@ describe('environment selection', () => {
 
   it('fails on an unknown name and lists the known ones', () => {
     expect(() => selectEnvironments(all, ['staging'])).toThrow(
-      'command line: environment = "staging": is not an environment in environments/ (there are: unit, prod). Fix: name one of those, or add environments/<name>.ts and list it in environments/index.ts',
+      'command line: environment = "staging": is not an environment in environments/ (there are: unit, prod). Fix: name one of those, or add environments/<name>.ts (nothing else registers it)',
     );
   });
 });

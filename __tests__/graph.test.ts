@@ -5,7 +5,7 @@ import { Testing } from 'cdktf';
 import { needlessApimWaits } from '../analysis/apim-waits';
 import { buildDependencyGraph, TerraformJson, transitiveDependencies } from '../analysis/dependency-graph';
 import { mermaidNodeIds, toMermaidFlowchart } from '../analysis/mermaid';
-import { EnvironmentStack } from '../constructs/environment-stack';
+import { EnvironmentStack } from '../config/environment-stack';
 import { environments } from '../environments';
 import { runGraphCommand } from '../scripts/graph';
 import { synthEnvironment } from './support/stack-fixture';

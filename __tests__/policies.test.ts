@@ -72,7 +72,7 @@ describe('policy checks on synthesized stacks', () => {
 
   it('stop synth on an error-level rule, naming the environment, the rule, the resource and the fix', () => {
     const { stack, tf } = synthEnvironment({ keyVault: { name: 'kv-unit', purgeProtectionEnabled: false } });
-    expect(() => enforcePolicies(stack.config, tf)).toThrow(
+    expect(() => enforcePolicies('environments/unit.ts', tf, stack.config.policySuppressions)).toThrow(
       /^environments\/unit\.ts: AKV2 \(error\) azurerm_key_vault\.KeyVault: A Key Vault has purge protection.* Fix: leave keyVault\.purgeProtectionEnabled at its default \(true\), or suppress AKV2 with a reason in policySuppressions\.$/,
     );
   });
@@ -82,20 +82,20 @@ describe('policy checks on synthesized stacks', () => {
       keyVault: { name: 'kv-unit', purgeProtectionEnabled: false },
       policySuppressions: [{ rule: 'AKV2', address: 'azurerm_key_vault.KeyVault', reason: 'throw-away vault for load tests, recreated daily' }],
     });
-    expect(enforcePolicies(stack.config, tf)).toEqual([expect.stringContaining('AKV2 (suppressed) azurerm_key_vault.KeyVault: A Key Vault has purge protection')]);
-    expect(enforcePolicies(stack.config, tf)[0]).toContain('Suppressed: throw-away vault for load tests, recreated daily');
+    expect(enforcePolicies('environments/unit.ts', tf, stack.config.policySuppressions)).toEqual([expect.stringContaining('AKV2 (suppressed) azurerm_key_vault.KeyVault: A Key Vault has purge protection')]);
+    expect(enforcePolicies('environments/unit.ts', tf, stack.config.policySuppressions)[0]).toContain('Suppressed: throw-away vault for load tests, recreated daily');
   });
 
   it('return warnings without stopping synth', () => {
     const { stack, tf } = synthEnvironment({ keyVault: { name: 'kv-unit', networkAcls: { defaultAction: 'Allow' } } });
-    const lines = enforcePolicies(stack.config, tf);
+    const lines = enforcePolicies('environments/unit.ts', tf, stack.config.policySuppressions);
     expect(lines).toEqual([expect.stringContaining('AKV3 (warning) azurerm_key_vault.KeyVault')]);
     expect(describeFinding(checkPolicies(tf)[0])).toBe(lines[0].replace('environments/unit.ts: ', ''));
   });
 
   it('stop synth when a user-assigned identity would read a vault with its firewall on (APIM2)', () => {
     const { stack, tf } = synthEnvironment({ apiManagement: { ...baseEnvironment.apiManagement, identity: { type: 'UserAssigned', name: 'id-unit' } } });
-    expect(() => enforcePolicies(stack.config, tf)).toThrow(
+    expect(() => enforcePolicies('environments/unit.ts', tf, stack.config.policySuppressions)).toThrow(
       /^environments\/unit\.ts: APIM2 \(error\) azurerm_api_management_certificate\.Certificate-mtls-backend_ApiManagementCertificate: .*a user-assigned identity is refused by the Key Vault firewall\. Fix: read the vault with the system-assigned identity/,
     );
     const open = synthEnvironment({ keyVault: { name: 'kv-unit', networkAcls: { defaultAction: 'Allow' } }, apiManagement: { ...baseEnvironment.apiManagement, identity: { type: 'UserAssigned', name: 'id-unit' } } });
@@ -105,12 +105,12 @@ describe('policy checks on synthesized stacks', () => {
   it('stop synth when an APIM certificate would point at a PEM-stored secret (APIM3)', () => {
     const { stack, tf } = synthEnvironment();
     tf.resource!.azurerm_key_vault_certificate['Certificate-mtls-backend_KeyVaultCertificate'].certificate_policy.secret_properties.content_type = 'application/x-pem-file';
-    expect(() => enforcePolicies(stack.config, tf)).toThrow(/APIM3 \(error\) azurerm_api_management_certificate\.Certificate-mtls-backend_ApiManagementCertificate: An APIM certificate refers to a Key Vault certificate of this stack stored as application\/x-pkcs12/);
+    expect(() => enforcePolicies('environments/unit.ts', tf, stack.config.policySuppressions)).toThrow(/APIM3 \(error\) azurerm_api_management_certificate\.Certificate-mtls-backend_ApiManagementCertificate: An APIM certificate refers to a Key Vault certificate of this stack stored as application\/x-pkcs12/);
   });
 
   it('warn at every synth that an API policy overwrites the named API\'s whole policy (APIM4)', () => {
     const { stack, tf } = synthEnvironment({ certificates: [{ name: 'mtls-backend', apiPolicy: { apiName: 'orders', replaceWholePolicy: true } }] });
-    expect(enforcePolicies(stack.config, tf)).toEqual([
+    expect(enforcePolicies('environments/unit.ts', tf, stack.config.policySuppressions)).toEqual([
       expect.stringMatching(/^environments\/unit\.ts: APIM4 \(warning\) azurerm_api_management_api_policy\.Certificate-mtls-backend_ApiPolicy: .* Here it overwrites the policy of API "orders" in API Management "apim-unit"\. Fix: remove apiPolicy/),
     ]);
   });

@@ -21,7 +21,7 @@ export function selectEnvironments(all: readonly EnvironmentConfig[], names: rea
         field: 'environment',
         value: n,
         rule: `is not an environment in environments/ (there are: ${[...known.keys()].join(', ')})`,
-        fix: 'name one of those, or add environments/<name>.ts and list it in environments/index.ts',
+        fix: 'name one of those, or add environments/<name>.ts (nothing else registers it)',
       });
     }
     return env;

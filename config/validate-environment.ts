@@ -1,9 +1,11 @@
+import * as v from 'valibot';
 import { AzureNameKind, checkAzureName } from '../constructs/azure-names';
+import { AZURE_REGIONS } from '../constructs/azure-regions';
 import { ConfigurationError } from '../constructs/configuration-error';
 import { ValueRule, ValueRules } from '../constructs/value-rules';
 import { POLICY_RULES } from '../policies';
 import { hasUnprintable } from '../text/printable';
-import type { EnvironmentConfig } from './environment-config';
+import { environmentSchema, MESSAGE_SEPARATOR, type EnvironmentConfig } from './environment-config';
 
 /** An environment and the file it came from, which every message names. */
 export interface EnvironmentSource {
@@ -17,10 +19,52 @@ const ENVIRONMENT_NAME: ValueRule = {
   test: (v) => /^[a-z][a-z0-9-]{0,31}$/.test(v),
 };
 const LOCATION: ValueRule = {
-  rule: 'must be an Azure region name: lowercase letters and digits, no spaces',
-  fix: 'write it as "westeurope" (az account list-locations -o table lists them)',
-  test: (v) => /^[a-z][a-z0-9]+$/.test(v),
+  rule: 'must be an Azure region name as `az account list-locations` gives it (constructs/azure-regions.ts)',
+  fix: 'write it as "westeurope"; a region missing from the table is one line in constructs/azure-regions.ts',
+  test: (v) => AZURE_REGIONS.includes(v),
 };
+
+// A role assignment usually takes one to two minutes to reach Key Vault's data plane; Microsoft documents
+// up to ten. Below 30 s the first import nearly always fails with ForbiddenByRbac, and beyond 15 minutes
+// a first apply waits for longer than any propagation Microsoft describes (per certificate, twice).
+const RBAC_WAIT_MIN_SECONDS = 30;
+const RBAC_WAIT_WARN_SECONDS = 60;
+const RBAC_WAIT_MAX_SECONDS = 15 * 60;
+
+/** "2m30s" → 150; undefined when it is not a time_sleep duration. */
+function durationSeconds(duration: string): number | undefined {
+  if (!ValueRules.timeDuration.test(duration)) return undefined;
+  const unit: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600 };
+  return [...duration.matchAll(/([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)/g)].reduce((sum, [, n, u]) => sum + Number(n) * unit[u], 0);
+}
+
+// Azure's tag rules for the resources this stack creates (resource groups, Key Vault, APIM, identities):
+// at most 50 tags, names up to 512 characters without < > % & \ ? /, values up to 256 characters.
+const TAG_NAME_FORBIDDEN = /[<>%&\\?/]/;
+
+/** Settings only a resource this stack creates can take: given for an existing one they would be ignored. */
+const CREATE_ONLY = {
+  // privateEndpoint has a message of its own below.
+  keyVault: ['skuName', 'purgeProtectionEnabled', 'softDeleteRetentionDays', 'publicNetworkAccessEnabled', 'networkAcls'],
+  apiManagement: ['publisherName', 'publisherEmail', 'skuName'],
+} as const;
+
+/**
+ * The schema's verdict, one ConfigurationError per problem. The rule and fix come from the schema's
+ * messages; a missing key is "is required"; an unknown key names the closest known one.
+ */
+function shapeProblems(file: string, config: unknown): ConfigurationError[] {
+  const parsed = v.safeParse(environmentSchema, config, { abortEarly: false });
+  if (parsed.success) return [];
+  return parsed.issues.map((issue) => {
+    const keys = (issue.path ?? []).map((p) => p.key as string | number);
+    const field = keys.reduce<string>((at, key) => (typeof key === 'number' ? `${at}[${key}]` : at ? `${at}.${key}` : key), '') || '(the environment)';
+    const value = keys.reduce<unknown>((at, key) => (at && typeof at === 'object' ? (at as Record<string | number, unknown>)[key] : undefined), config);
+    const [rule, fix] = issue.message.includes(MESSAGE_SEPARATOR) ? issue.message.split(MESSAGE_SEPARATOR) : [issue.message, 'correct it'];
+    if (value === undefined && issue.expected !== 'never') return new ConfigurationError({ source: file, field, value, rule: 'is required', fix: 'set it' });
+    return new ConfigurationError({ source: file, field, value, rule, fix });
+  });
+}
 
 /**
  * Every problem in one environment, each a ConfigurationError naming the file, the field, the value,
@@ -45,16 +89,27 @@ export function validateEnvironment({ file, config }: EnvironmentSource): Config
     if (value === undefined || value.trim() === '') report(field, value, 'is required', fix);
   };
 
+  // The shape first: with a wrong type or an unknown key, the rules below would only add noise.
+  const shape = shapeProblems(file, config);
+  if (shape.length) return shape;
   checkFreeText(config, '', report);
   check('name', config.name, ENVIRONMENT_NAME);
+  const fileStem = /^environments\/([^/]+)\.ts$/.exec(file)?.[1];
+  if (fileStem !== undefined && fileStem !== config.name && ENVIRONMENT_NAME.test(config.name)) {
+    report('name', config.name, `must be the name of its file (${file} holds environment "${fileStem}")`, `rename the file to environments/${config.name}.ts, or set name: "${fileStem}"`);
+  }
   check('subscriptionId', config.subscriptionId, ValueRules.guid);
   check('tenantId', config.tenantId, ValueRules.guid);
-  required('location', config.location, 'set the Azure region, e.g. "westeurope"');
   check('location', config.location, LOCATION);
   name('resourceGroup.name', 'resourceGroup', config.resourceGroup?.name);
 
   const kv = config.keyVault;
   name('keyVault.name', 'keyVault', kv?.name);
+  if (kv.existing) {
+    for (const setting of CREATE_ONLY.keyVault.filter((k) => kv[k] !== undefined)) {
+      report(`keyVault.${setting}`, kv[setting], 'cannot be applied to an existing vault: this stack only reads it', `remove it, and change the vault itself if it needs changing (its owners' configuration)`);
+    }
+  }
   if (kv?.resourceGroupName !== undefined) name('keyVault.resourceGroupName', 'resourceGroup', kv.resourceGroupName);
   check('keyVault.softDeleteRetentionDays', kv?.softDeleteRetentionDays, ValueRules.softDeleteRetentionDays);
   kv?.networkAcls?.ipRules?.forEach((ip, i) => check(`keyVault.networkAcls.ipRules[${i}]`, ip, ValueRules.ipRule));
@@ -69,6 +124,11 @@ export function validateEnvironment({ file, config }: EnvironmentSource): Config
 
   const apim = config.apiManagement;
   name('apiManagement.name', 'apiManagement', apim?.name);
+  if (apim.existing) {
+    for (const setting of CREATE_ONLY.apiManagement.filter((k) => apim[k] !== undefined)) {
+      report(`apiManagement.${setting}`, apim[setting], 'cannot be applied to an existing API Management instance: this stack only adds certificates to it', 'remove it');
+    }
+  }
   if (apim?.resourceGroupName !== undefined) name('apiManagement.resourceGroupName', 'resourceGroup', apim.resourceGroupName);
   if (apim && !apim.existing) {
     required('apiManagement.publisherName', apim.publisherName, 'set the organisation name shown in the developer portal (needed to create the instance)');
@@ -102,12 +162,32 @@ export function validateEnvironment({ file, config }: EnvironmentSource): Config
     seenDeployers.add(key);
   });
   check('rbacPropagationWait', config.rbacPropagationWait, ValueRules.timeDuration);
+  const waitSeconds = config.rbacPropagationWait === undefined ? undefined : durationSeconds(config.rbacPropagationWait);
+  if (waitSeconds !== undefined && (waitSeconds < RBAC_WAIT_MIN_SECONDS || waitSeconds > RBAC_WAIT_MAX_SECONDS)) {
+    report('rbacPropagationWait', config.rbacPropagationWait,
+      `must be from ${RBAC_WAIT_MIN_SECONDS}s to ${RBAC_WAIT_MAX_SECONDS / 60}m: role assignments take one to two minutes to reach Key Vault (Microsoft documents up to ten), and every first apply waits this long twice`,
+      'use "120s" (the default), or up to "10m" on a slow tenant');
+  }
+
+  const tags = Object.entries(config.tags ?? {});
+  if (tags.length > 50) report('tags', `${tags.length} tags`, 'must hold at most 50 tags (Azure\'s limit per resource)', 'remove some');
+  for (const [tag, value] of tags) {
+    if (tag.length < 1 || tag.length > 512 || TAG_NAME_FORBIDDEN.test(tag)) {
+      report(`tags.${tag}`, tag, 'must be a tag name of 1-512 characters without < > % & \\ ? /', 'rename the tag');
+    }
+    if (value.length > 256) report(`tags.${tag}`, value, 'must be a tag value of at most 256 characters', 'shorten it');
+  }
+  const createsSomething = !config.resourceGroup.existing || !kv.existing || !apim.existing || (apim.identity?.type === 'UserAssigned' && !apim.identity.existing);
+  if (tags.length && !createsSomething) {
+    report('tags', config.tags, 'apply only to resources this stack creates, and it creates none here (resource group, vault, APIM and identity all exist)', 'remove tags, and tag the existing resources where they are managed');
+  }
 
   if (!config.certificates?.length) {
     report('certificates', config.certificates, 'must list at least one certificate', 'add { name: "mtls-backend" } or remove the environment');
   }
   const seenBackends = new Map<string, number>();
   const seenFragments = new Map<string, number>();
+  const seenApiPolicies = new Map<string, number>();
   (config.certificates ?? []).forEach((c, i) => {
     const at = `certificates[${i}]`;
     name(`${at}.name`, 'keyVaultObject', c.name);
@@ -138,6 +218,11 @@ export function validateEnvironment({ file, config }: EnvironmentSource): Config
     seenFragments.set(fragmentName.toLowerCase(), i);
     if (c.apiPolicy) {
       check(`${at}.apiPolicy.apiName`, c.apiPolicy.apiName, ValueRules.apiName);
+      const otherPolicy = seenApiPolicies.get(c.apiPolicy.apiName.toLowerCase());
+      if (otherPolicy !== undefined) {
+        report(`${at}.apiPolicy.apiName`, c.apiPolicy.apiName, `already gets its whole policy from certificates[${otherPolicy}]: two policies for one API overwrite each other at every apply`, 'keep one apiPolicy per API, and include the other certificate\'s fragment in that API\'s policy instead');
+      }
+      seenApiPolicies.set(c.apiPolicy.apiName.toLowerCase(), i);
       if (c.apiPolicy.replaceWholePolicy !== true) {
         report(`${at}.apiPolicy.replaceWholePolicy`, c.apiPolicy.replaceWholePolicy,
           `must be true to replace the whole policy of API "${c.apiPolicy.apiName}": that deletes everything its owners put in it (rate limits, JWT validation, rewrites)`,
@@ -161,6 +246,18 @@ export function validateEnvironment({ file, config }: EnvironmentSource): Config
     if (config.state.containerName !== undefined) name('state.containerName', 'storageContainer', config.state.containerName);
   }
   return problems;
+}
+
+/** What is allowed but probably unwise, one line each: printed by synth, never fatal. */
+export function environmentWarnings({ file, config }: EnvironmentSource): string[] {
+  const warnings: string[] = [];
+  const seconds = config.rbacPropagationWait === undefined ? undefined : durationSeconds(config.rbacPropagationWait);
+  if (seconds !== undefined && seconds >= RBAC_WAIT_MIN_SECONDS && seconds < RBAC_WAIT_WARN_SECONDS) {
+    warnings.push(
+      `${file}: rbacPropagationWait = "${config.rbacPropagationWait}": under ${RBAC_WAIT_WARN_SECONDS}s the first import often meets ForbiddenByRbac (propagation usually takes one to two minutes). Fix: use "120s" unless this tenant is known to be fast`,
+    );
+  }
+  return warnings;
 }
 
 /**
@@ -196,7 +293,26 @@ export function validateAcrossEnvironments(sources: readonly EnvironmentSource[]
   const problems: ConfigurationError[] = [];
   const envNames = new Map<string, string>();
   const vaultObjects = new Map<string, { file: string; index: number }>();
+  const apiPolicies = new Map<string, { file: string; index: number }>();
   for (const { file, config } of sources) {
+    // Environments may share an existing APIM instance: one whole-policy replacement per API across all.
+    const apim = config.apiManagement;
+    (config.certificates ?? []).forEach((c, index) => {
+      if (!c.apiPolicy || typeof c.apiPolicy.apiName !== 'string') return;
+      const key = `${(apim.resourceGroupName ?? config.resourceGroup.name).toLowerCase()}/${apim.name.toLowerCase()}/${c.apiPolicy.apiName.toLowerCase()}`;
+      const first = apiPolicies.get(key);
+      if (first && first.file !== file) {
+        problems.push(new ConfigurationError({
+          source: file,
+          field: `certificates[${index}].apiPolicy.apiName`,
+          value: c.apiPolicy.apiName,
+          rule: `already gets its whole policy from certificates[${first.index}] of ${first.file} in API Management "${apim.name}": two policies for one API overwrite each other at every apply`,
+          fix: 'keep one apiPolicy per API, and include the other certificate\'s fragment in that API\'s policy instead',
+        }));
+      } else if (!first) {
+        apiPolicies.set(key, { file, index });
+      }
+    });
     const firstFile = envNames.get(config.name);
     if (firstFile) {
       problems.push(new ConfigurationError({ source: file, field: 'name', value: config.name, rule: `is already the name of the environment in ${firstFile}`, fix: 'give each environment its own name' }));

@@ -3,7 +3,6 @@ export * from './azure-context';
 export * from './azure-names';
 export * from './client-certificate';
 export * from './configuration-error';
-export * from './environment-stack';
 export * from './key-vault';
 export * from './principal';
 export * from './rbac-propagation-wait';

@@ -33,6 +33,8 @@ const dev: EnvironmentConfig = {
   ],
   tags: { environment: 'dev', workload: 'apimcert' },
   state: { resourceGroupName: 'rg-tfstate', storageAccountName: 'sttfstateapimcert', containerName: 'tfstate' },
+  // Promotion order in the generated pipelines: dev, then test, then prod.
+  pipeline: { order: 10 },
 };
 
 export default dev;

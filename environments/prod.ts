@@ -26,6 +26,7 @@ const prod: EnvironmentConfig = {
   certificates: [{ name: 'mtls-backend', key: { keyType: 'RSA', keySize: 3072 }, backend: { url: 'https://backend.contoso.example/api' } }],
   tags: { environment: 'prod', workload: 'apimcert' },
   state: { resourceGroupName: 'rg-tfstate', storageAccountName: 'sttfstateapimcert', containerName: 'tfstate' },
+  pipeline: { order: 30 },
 };
 
 export default prod;

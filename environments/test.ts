@@ -27,6 +27,7 @@ const test: EnvironmentConfig = {
   ],
   tags: { environment: 'test', workload: 'apimcert' },
   state: { resourceGroupName: 'rg-tfstate', storageAccountName: 'sttfstateapimcert', containerName: 'tfstate' },
+  pipeline: { order: 20 },
 };
 
 export default test;

@@ -1,5 +1,4 @@
-import type { EnvironmentConfig } from '../config/environment-config';
-import { checkPolicies, describeFinding } from './check-policies';
+import { checkPolicies, describeFinding, type PolicySuppression } from './check-policies';
 import type { StackJson } from './policy-rule';
 
 /** Raised when a stack breaks an error-level rule; its message is one line per finding. */
@@ -11,12 +10,13 @@ export class PolicyViolations extends Error {
 }
 
 /**
- * Checks one environment's synthesized Terraform JSON against every rule with its suppressions.
- * Throws on unsuppressed errors; returns the lines to print for warnings and suppressed findings.
+ * Checks one stack's synthesized Terraform JSON against every rule with its suppressions; `source` (the
+ * environment file the stack came from) starts every line. Throws on unsuppressed errors; returns the
+ * lines to print for warnings and suppressed findings.
  */
-export function enforcePolicies(config: EnvironmentConfig, stack: StackJson): string[] {
-  const findings = checkPolicies(stack, config.policySuppressions);
-  const prefix = `environments/${config.name}.ts: `;
+export function enforcePolicies(source: string, stack: StackJson, suppressions: readonly PolicySuppression[] = []): string[] {
+  const findings = checkPolicies(stack, suppressions);
+  const prefix = `${source}: `;
   const errors = findings.filter((f) => f.rule.level === 'error' && !f.suppressedBecause);
   if (errors.length) throw new PolicyViolations(errors.map((f) => prefix + describeFinding(f)));
   return findings.map((f) => prefix + describeFinding(f));

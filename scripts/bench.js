@@ -223,7 +223,7 @@ function prepareScale(work) {
 import { App } from 'cdktf';
 import type { EnvironmentConfig } from ${from('config/environment-config')};
 import { loadEnvironments } from ${from('config/load-environments')};
-import { EnvironmentStack } from ${from('constructs/environment-stack')};
+import { EnvironmentStack } from ${from('config/environment-stack')};
 
 const two = (n: number) => String(n).padStart(2, '0');
 const environment = (i: number): EnvironmentConfig => ({

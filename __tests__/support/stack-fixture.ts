@@ -1,6 +1,6 @@
 import { Testing } from 'cdktf';
 import type { EnvironmentConfig } from '../../config/environment-config';
-import { EnvironmentStack } from '../../constructs/environment-stack';
+import { EnvironmentStack } from '../../config/environment-stack';
 
 /** A complete environment in which everything is created: the base each test changes one thing of. */
 export const baseEnvironment: EnvironmentConfig = {

@@ -1,6 +1,6 @@
 import { App } from 'cdktf';
 import { loadEnvironments } from '../../config/load-environments';
-import { EnvironmentStack } from '../../constructs/environment-stack';
+import { EnvironmentStack } from '../../config/environment-stack';
 import { variantEnvironments } from './variants';
 
 // node scripts/run.js __tests__/terraform/synth-variants.ts <outdir>

@@ -4,13 +4,13 @@ import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { TimeProvider } from '@cdktf/provider-time/lib/provider';
 import { AzurermBackend, LocalBackend, TerraformElement, TerraformStack } from 'cdktf';
 import { Construct, Node } from 'constructs';
-import type { EnvironmentConfig } from '../config/environment-config';
-import { ApiManagement, IApiManagement } from './api-management';
-import { AzureContext } from './azure-context';
-import { ClientCertificate } from './client-certificate';
-import { IKeyVault, KeyVault } from './key-vault';
-import { RbacPropagationWait } from './rbac-propagation-wait';
-import { UserAssignedIdentity } from './user-assigned-identity';
+import type { EnvironmentConfig } from './environment-config';
+import { ApiManagement, IApiManagement } from '../constructs/api-management';
+import { AzureContext } from '../constructs/azure-context';
+import { ClientCertificate } from '../constructs/client-certificate';
+import { IKeyVault, KeyVault } from '../constructs/key-vault';
+import { RbacPropagationWait } from '../constructs/rbac-propagation-wait';
+import { UserAssignedIdentity } from '../constructs/user-assigned-identity';
 
 /**
  * One environment's stack: resource group, Key Vault, APIM and every client certificate, with the
