@@ -236,7 +236,6 @@ const environment = (i: number): EnvironmentConfig => ({
   certificates: Array.from({ length: ${SCALE_CERTIFICATES} }, (_, c) => ({
     name: \`cert-\${two(c + 1)}\`,
     backend: { url: \`https://backend-\${two(c + 1)}.example.com/api\` },
-    apiPolicy: { apiName: \`api-\${two(c + 1)}\` },
   })),
 });
 

@@ -58,7 +58,7 @@ if (!fs.existsSync(validator) || !hasTerraform) {
     console.log(`\n== terraform validate: FAILED: ${missing}, and REQUIRE_TERRAFORM_VALIDATION=1 says every stack must be validated`);
     counts.failed += 1;
   } else {
-    console.log(`\n== terraform validate: SKIPPED: ${missing} (CI runs it; see README "Checking against Terraform")`);
+    console.log(`\n== terraform validate: SKIPPED: ${missing} (CI runs it; see docs/toolchain.md, "Checking against Terraform")`);
   }
   finish();
   return;

@@ -197,7 +197,7 @@ async function main() {
       return;
     }
   } else {
-    console.log('note: az is not on PATH: the resource providers this stack needs were not checked (README, "Resource providers")');
+    console.log('note: az is not on PATH: the resource providers this stack needs were not checked (docs/constructs.md, "Resource providers")');
   }
   if (allowMyIp) {
     if (bash('vault-network.sh', ['open', stackDir], env).status !== 0) {
@@ -213,7 +213,7 @@ async function main() {
   const tfEnv = { ...env, TF_DATA_DIR: env.TF_DATA_DIR ?? path.join(root, '.terraform-data', environment.name) };
   const run = (args) => spawnSync(terraform, [`-chdir=${stackDir}`, ...args], { cwd: root, stdio: 'inherit', env: tfEnv });
   const init = run(['init', '-input=false']);
-  if (init.error?.code === 'ENOENT') throw problem(`${terraform} is not on PATH. Fix: install Terraform 1.11 (README, "Running it"), or set TERRAFORM to its path`);
+  if (init.error?.code === 'ENOENT') throw problem(`${terraform} is not on PATH. Fix: install Terraform 1.11 (docs/deploying.md), or set TERRAFORM to its path`);
   if (init.status !== 0) {
     process.exitCode = init.status ?? 1;
     return;
