@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { hasOpenssl, makePfx, randomPassword } from './support/openssl';
 import { describeWith } from './support/required-tools';
-import { PROJECT_ROOT, runScript } from './support/run-command';
+import { PROJECT_ROOT } from './support/run-command';
+import { projectWithEnvironments, qaEnvironment } from './support/test-project';
 
 function filesUnder(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
@@ -36,29 +37,33 @@ function leaks(text: string, secret: string): boolean {
 }
 
 describeWithOpenssl('secrets never leave their place', () => {
+  // An environment of this test's own, in a copy of the project: the shipped samples are a team's to replace.
+  let project: ReturnType<typeof projectWithEnvironments>;
+  const runScript = (script: string, args: readonly string[], env: NodeJS.ProcessEnv = {}) => project.run(script, args, env);
   let workdir: string;
   let password: string;
   let pfxBase64: string;
   let written: { file: string; text: string }[];
 
   beforeAll(() => {
+    project = projectWithEnvironments([qaEnvironment, { ...qaEnvironment, name: 'staging', keyVault: { name: 'kv-payments-staging' }, apiManagement: { ...qaEnvironment.apiManagement, name: 'apim-payments-staging' } }]);
     workdir = fs.mkdtempSync(path.join(os.tmpdir(), 'secret-leak-'));
     password = COMBINED;
     const pfx = makePfx(workdir, password);
     pfxBase64 = fs.readFileSync(pfx).toString('base64');
     const outdir = path.join(workdir, 'cdktf.out');
-    // The variables a workstation or pipeline sets for the shipped certificate; --check-certs makes synth
-    // really open the file with them. dev and test declare the RSA 2048 key makePfx makes (prod: 3072).
+    // The variables a workstation or pipeline sets for the certificate; --check-certs makes synth really
+    // open the file with them. Both environments declare the RSA 2048 key makePfx makes.
     const certificateEnv = { TF_VAR_mtls_backend_pfx_path: pfx, TF_VAR_mtls_backend_pfx_password: password };
-    const result = runScript('scripts/synth.js', ['--check-certs', 'dev', 'test'], { CDKTF_OUTDIR: outdir, ...certificateEnv });
+    const result = runScript('scripts/synth.js', ['--check-certs', 'qa', 'staging'], { CDKTF_OUTDIR: outdir, ...certificateEnv });
     expect(result.status).toBe(0);
     expect(result.stdout).toContain(`${pfx}: ok (certificate mtls-backend)`);
     const certCheck = runScript('scripts/run.js', ['scripts/cert-check.ts', pfx], { CERT_PASSWORD: password });
     expect(certCheck.status).toBe(0);
-    const graph = runScript('scripts/run.js', ['scripts/graph.ts', 'dev'], { CDKTF_OUTDIR: outdir });
+    const graph = runScript('scripts/run.js', ['scripts/graph.ts', 'qa'], { CDKTF_OUTDIR: outdir });
     // npm run plan, up to Terraform (a stand-in that only says it planned).
     fs.writeFileSync(path.join(workdir, 'terraform'), '#!/usr/bin/env bash\necho "Plan: 0 to add"\n', { mode: 0o755 });
-    const plan = runScript('scripts/workstation.js', ['diff', 'dev'], {
+    const plan = runScript('scripts/workstation.js', ['diff', 'qa'], {
       ...certificateEnv,
       CDKTF_OUTDIR: path.join(workdir, 'plan-out'),
       TF_DATA_DIR: path.join(workdir, 'tf-data'),
@@ -68,6 +73,7 @@ describeWithOpenssl('secrets never leave their place', () => {
     written = [
       ...filesUnder(outdir).map((file) => ({ file, text: fs.readFileSync(file, 'latin1') })),
       ...filesUnder(path.join(workdir, 'plan-out')).map((file) => ({ file, text: fs.readFileSync(file, 'latin1') })),
+      ...filesUnder(path.join(project.dir, 'node_modules', '.cache')).map((file) => ({ file, text: fs.readFileSync(file, 'utf8') })),
       ...filesUnder(path.join(PROJECT_ROOT, '__tests__', '__snapshots__')).map((file) => ({ file, text: fs.readFileSync(file, 'latin1') })),
       ...filesUnder(path.join(PROJECT_ROOT, 'node_modules', '.cache')).map((file) => ({ file, text: fs.readFileSync(file, 'utf8') })),
       ...[result, certCheck, graph, plan].flatMap((r, i) => [
@@ -77,6 +83,7 @@ describeWithOpenssl('secrets never leave their place', () => {
     ];
   });
   afterAll(() => {
+    project.remove();
     fs.rmSync(workdir, { recursive: true, force: true });
     fs.rmSync(MARKER, { force: true });
   });
@@ -115,7 +122,7 @@ describeWithOpenssl('secrets never leave their place', () => {
   it('fails the pre-flight before writing anything when the password is wrong, without printing either password', () => {
     const outdir = path.join(workdir, 'failed-out');
     const wrong = randomPassword();
-    const result = runScript('scripts/synth.js', ['--check-certs', 'dev'], {
+    const result = runScript('scripts/synth.js', ['--check-certs', 'qa'], {
       CDKTF_OUTDIR: outdir,
       TF_VAR_mtls_backend_pfx_path: path.join(workdir, 'client.pfx'),
       TF_VAR_mtls_backend_pfx_password: wrong,
@@ -129,7 +136,7 @@ describeWithOpenssl('secrets never leave their place', () => {
   });
 
   it('refers to the certificate only through the variables', () => {
-    const stack = written.find((w) => w.file.endsWith(path.join('dev', 'cdk.tf.json')));
+    const stack = written.find((w) => w.file.endsWith(path.join('qa', 'cdk.tf.json')));
     expect(stack?.text).toContain('${filebase64(var.mtls_backend_pfx_path)}');
     expect(stack?.text).not.toContain(path.basename(workdir));
   });

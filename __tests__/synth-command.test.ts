@@ -6,6 +6,7 @@ import { environments } from '../environments';
 import { hasOpenssl, makePfx } from './support/openssl';
 import { itWith, TOOLS } from './support/required-tools';
 import { PROJECT_ROOT, runScript } from './support/run-command';
+import { projectWithEnvironments, qaEnvironment } from './support/test-project';
 
 describe('npm run synth', () => {
   let workdir: string;
@@ -64,15 +65,23 @@ describe('npm run synth', () => {
     const result = runScript('scripts/synth.js', [], { CDKTF_OUTDIR: path.join(workdir, 'out'), CHECKPOINT_DISABLE: undefined });
     expect(result.status).toBe(0);
     expect(result.stderr).toBe('');
-    expect(result.stdout.trim().split('\n')).toEqual([expect.stringMatching(/^synthesized 3 stack\(s\) into .*stacks: dev, prod, test$/)]);
+    const names = environments.map((e) => e.config.name).sort();
+    expect(result.stdout.trim().split('\n')).toEqual([`synthesized ${names.length} stack(s) into ${path.relative(PROJECT_ROOT, path.join(workdir, 'out'))}/stacks: ${names.join(', ')}`]);
   });
 });
 
 describe('npm run plan / deploy', () => {
   const withoutCertificateVariables = () => Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TF_VAR_')));
+  // An environment of the tests' own, in a copy of the project: never the shipped samples.
+  let project: ReturnType<typeof projectWithEnvironments>;
+  beforeAll(() => {
+    project = projectWithEnvironments([qaEnvironment]);
+  });
+  afterAll(() => project.remove());
+  const runScript = (script: string, args: readonly string[], env: NodeJS.ProcessEnv = {}) => project.run(script, args, env);
 
   it('without a terminal, names the variables to set instead of prompting', () => {
-    const result = runScript('scripts/workstation.js', ['diff', 'dev'], { TF_VAR_mtls_backend_pfx_path: undefined, TF_VAR_mtls_backend_pfx_password: undefined });
+    const result = runScript('scripts/workstation.js', ['diff', 'qa'], { TF_VAR_mtls_backend_pfx_path: undefined, TF_VAR_mtls_backend_pfx_password: undefined });
     expect(result.status).toBe(1);
     expect(result.stderr.trim()).toBe(
       'error: certificate mtls-backend: TF_VAR_mtls_backend_pfx_path and TF_VAR_mtls_backend_pfx_password not set, and there is no terminal to ask on. Fix: export them first',
@@ -86,8 +95,8 @@ describe('npm run plan / deploy', () => {
     const missing = path.join(os.tmpdir(), `no-such-${process.pid}.pfx`);
     const result = spawnSync(
       'python3',
-      [path.join(PROJECT_ROOT, '__tests__/support/answer-prompts.py'), 'PFX file for certificate mtls-backend: ', missing, 'Password of', password, '--', process.execPath, 'scripts/workstation.js', 'diff', 'dev'],
-      { cwd: PROJECT_ROOT, encoding: 'utf8', env: withoutCertificateVariables(), timeout: 60_000 },
+      [path.join(PROJECT_ROOT, '__tests__/support/answer-prompts.py'), 'PFX file for certificate mtls-backend: ', missing, 'Password of', password, '--', process.execPath, 'scripts/workstation.js', 'diff', 'qa'],
+      { cwd: project.dir, encoding: 'utf8', env: withoutCertificateVariables(), timeout: 60_000 },
     );
     const screen = result.stdout;
     expect(screen).toContain('PFX file for certificate mtls-backend: ');
@@ -99,8 +108,8 @@ describe('npm run plan / deploy', () => {
   });
 
   const onTerminal = (answers: string[], env: NodeJS.ProcessEnv = {}) =>
-    spawnSync('python3', [path.join(PROJECT_ROOT, '__tests__/support/answer-prompts.py'), ...answers, '--', process.execPath, 'scripts/workstation.js', 'diff', 'dev'], {
-      cwd: PROJECT_ROOT,
+    spawnSync('python3', [path.join(PROJECT_ROOT, '__tests__/support/answer-prompts.py'), ...answers, '--', process.execPath, 'scripts/workstation.js', 'diff', 'qa'], {
+      cwd: project.dir,
       encoding: 'utf8',
       env: { ...withoutCertificateVariables(), ...env },
       timeout: 60_000,
@@ -139,6 +148,6 @@ describe('npm run plan / deploy', () => {
   });
 
   it('fails with usage on an unknown command', () => {
-    expect(runScript('scripts/workstation.js', ['destroy', 'dev']).status).toBe(2);
+    expect(runScript('scripts/workstation.js', ['destroy', 'qa']).status).toBe(2);
   });
 });

@@ -2,13 +2,12 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { environments } from '../environments';
 import { hasOpenssl, makePfx, randomPassword } from './support/openssl';
 import { describeWith } from './support/required-tools';
-import { PROJECT_ROOT } from './support/run-command';
+import { projectWithEnvironments, qaEnvironment } from './support/test-project';
 
-// Whichever environment brings a PEM certificate: the conversion is what is under test, not a name.
-const withPem = environments.map((e) => e.config).find((c) => c.certificates.some((cert) => cert.format === 'pem'));
+// An environment of the test's own with a PFX and a PEM certificate, in a copy of the project.
+const withPem = { ...qaEnvironment, certificates: [{ name: 'mtls-backend' }, { name: 'partner-orders', format: 'pem' as const }] };
 const stem = (name: string) => name.toLowerCase().replace(/-/g, '_');
 
 /** Stand-ins for az and terraform that log what they were given; az answers as a subscription would. */
@@ -45,17 +44,22 @@ done
   return { PATH: `${bin}:${process.env.PATH}`, CDKTF_OUTDIR: path.join(dir, 'cdktf.out'), TF_DATA_DIR: path.join(dir, 'tf-data') };
 }
 
-const describeWithOpenssl = describeWith(hasOpenssl && withPem !== undefined, withPem ? 'openssl (to make the certificates)' : 'an environment with a PEM certificate in environments/');
+const describeWithOpenssl = describeWith(hasOpenssl, 'openssl (to make the certificates)');
 
 describeWithOpenssl('npm run plan / deploy with a PEM certificate', () => {
   let dir: string;
   let env: NodeJS.ProcessEnv;
   const password = randomPassword();
+  let project: ReturnType<typeof projectWithEnvironments>;
+  beforeAll(() => {
+    project = projectWithEnvironments([withPem]);
+  });
+  afterAll(() => project.remove());
 
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'workstation-'));
     env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TF_VAR_') && !k.startsWith('PEM_FILE_')));
-    for (const cert of withPem!.certificates) {
+    for (const cert of withPem.certificates) {
       if (cert.format === 'pem') {
         const key = path.join(dir, `${cert.name}.key`);
         const crt = path.join(dir, `${cert.name}.crt`);
@@ -72,17 +76,17 @@ describeWithOpenssl('npm run plan / deploy with a PEM certificate', () => {
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   const run = (extraEnv: NodeJS.ProcessEnv, args: string[] = []) =>
-    spawnSync(process.execPath, ['scripts/workstation.js', 'diff', withPem!.name, ...args], { cwd: PROJECT_ROOT, encoding: 'utf8', env: { ...env, ...extraEnv }, timeout: 60_000 });
+    spawnSync(process.execPath, ['scripts/workstation.js', 'diff', withPem.name, ...args], { cwd: project.dir, encoding: 'utf8', env: { ...env, ...extraEnv }, timeout: 60_000 });
 
   it('plans the synthesized stack with terraform, handing it a PFX with a one-time password for each PEM bundle, removed afterwards', () => {
     const result = run(fakeTools(dir));
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     const seen = fs.readFileSync(path.join(dir, 'terraform.log'), 'utf8').trim().split('\n');
-    const stackDir = path.join(dir, 'cdktf.out', 'stacks', withPem!.name);
+    const stackDir = path.join(dir, 'cdktf.out', 'stacks', withPem.name);
     expect(seen.filter((l) => l.startsWith('terraform '))).toEqual([`terraform -chdir=${stackDir} init -input=false`, `terraform -chdir=${stackDir} plan -input=true`]);
     expect(fs.existsSync(path.join(stackDir, 'deployment.json'))).toBe(true);
-    for (const cert of withPem!.certificates) {
+    for (const cert of withPem.certificates) {
       const line = seen.find((l) => l.startsWith(`TF_VAR_${stem(cert.name)}_pfx_path `));
       expect([cert.name, line?.endsWith('opened=yes')]).toEqual([cert.name, true]);
       if (cert.format === 'pem') expect(fs.existsSync(line!.split(' ')[1])).toBe(false);
