@@ -9,12 +9,20 @@ import type { EnvironmentSource } from '../config/validate-environment';
  * named after the file. Adding an environment is adding its file; nothing registers it. In promotion
  * order: `pipeline.order` (default 100), then by name.
  *
- * This module runs bundled into main.ts by scripts/run.js, where __dirname is the project root, and
- * directly under jest, where it is environments/. esbuild bundles every file the template-literal
+ * This module runs bundled into an entry point by scripts/run.js (main.ts at the root, or a script in
+ * scripts/), where __dirname is the entry's directory, and directly under jest, where it is
+ * environments/: the directory is found by walking up. esbuild bundles every file the template-literal
  * require below can name (its glob import), so a new file is in the next bundle: scripts/run.js rebundles
  * whenever the set of source files changes.
  */
-const directory = path.basename(__dirname) === 'environments' ? __dirname : path.join(__dirname, 'environments');
+function environmentsDirectory(): string {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    if (path.basename(dir) === 'environments' && fs.existsSync(path.join(dir, 'index.ts'))) return dir;
+    if (fs.existsSync(path.join(dir, 'environments', 'index.ts'))) return path.join(dir, 'environments');
+    if (path.dirname(dir) === dir) throw new Error(`no environments/ directory above ${__dirname}`);
+  }
+}
+const directory = environmentsDirectory();
 
 function load(file: string): EnvironmentConfig {
   // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { PROJECT_ROOT } from './run-command';
 
 // What synth reads: the sources, not the tests or the tooling around them.
-const SOURCES = ['main.ts', 'package.json', 'tsconfig.json', 'cdktf.json', 'config', 'constructs', 'environments', 'policies', 'preflight', 'scripts', 'pipelines', 'analysis', 'text'];
+const SOURCES = ['main.ts', 'package.json', 'tsconfig.json', 'cdktf.json', 'config', 'constructs', 'environments', 'policies', 'preflight', 'scripts', 'pipelines', 'analysis', 'text', 'rotation'];
 
 /**
  * A throw-away copy of the project's sources with node_modules linked in, for tests that must change
