@@ -13,13 +13,19 @@ describe('ClientCertificate', () => {
     expect(tf.variable?.mtls_backend_pfx_path.sensitive).toBeUndefined();
   });
 
-  it('declares an explicit policy: exportable RSA 2048 key, PKCS#12 content, unknown issuer', () => {
+  it('declares an explicit policy: exportable RSA 2048 key, PKCS#12 content, unknown issuer, e-mail 30 days before expiry', () => {
     const cert = only(synthEnvironment().tf.resource, 'azurerm_key_vault_certificate');
     expect(cert.certificate_policy).toEqual({
       issuer_parameters: { name: 'Unknown' },
       key_properties: { exportable: true, key_type: 'RSA', key_size: 2048, reuse_key: false },
       secret_properties: { content_type: 'application/x-pkcs12' },
+      lifetime_action: [{ action: { action_type: 'EmailContacts' }, trigger: { days_before_expiry: 30 } }],
     });
+  });
+
+  it('e-mails the contacts as many days before expiry as the environment says', () => {
+    const cert = only(synthEnvironment({ expiryWarnings: { daysBeforeExpiry: 45 } }).tf.resource, 'azurerm_key_vault_certificate');
+    expect(cert.certificate_policy.lifetime_action).toEqual([{ action: { action_type: 'EmailContacts' }, trigger: { days_before_expiry: 45 } }]);
   });
 
   it('imports a certificate whose source is PEM as a PFX: PKCS#12 content type, path and password variables', () => {

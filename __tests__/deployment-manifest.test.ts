@@ -34,8 +34,9 @@ describe('deployment manifest (deployment.json beside each stack)', () => {
       },
       apiManagement: { ...baseEnvironment.apiManagement, identity: { type: 'UserAssigned', name: 'id-unit' } },
       certificates: [{ name: 'Partner-A', format: 'pem' }, { name: 'second' }],
+      expiryWarnings: { eventGridWebhookUrl: 'https://alerts.example.com/kv' },
     });
-    expect(manifest.resourceProviders).toEqual(['Microsoft.ApiManagement', 'Microsoft.KeyVault', 'Microsoft.ManagedIdentity', 'Microsoft.Network']);
+    expect(manifest.resourceProviders).toEqual(['Microsoft.ApiManagement', 'Microsoft.EventGrid', 'Microsoft.KeyVault', 'Microsoft.ManagedIdentity', 'Microsoft.Network']);
     expect(manifest.certificates).toEqual([
       { name: 'Partner-A', stem: 'partner_a', source: 'pem' },
       { name: 'second', stem: 'second', source: 'pfx' },

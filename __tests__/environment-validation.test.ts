@@ -255,7 +255,7 @@ describe('environment validation', () => {
   describe('the schema: every key, type and enum, checked at synth', () => {
     it('names an unknown key and the closest known one', () => {
       expect(problemsWith({ resourceGroupNmae: 'rg' } as never)).toEqual([
-        'environments/unit.ts: resourceGroupNmae = "rg": is not a known setting (did you mean "resourceGroup"?); the known ones here are name, subscriptionId, tenantId, location, resourceGroup, keyVault, apiManagement, deployers, grantCurrentCaller, rbacPropagationWait, certificates, tags, state, policySuppressions, pipeline. Fix: rename it to "resourceGroup"',
+        'environments/unit.ts: resourceGroupNmae = "rg": is not a known setting (did you mean "resourceGroup"?); the known ones here are name, subscriptionId, tenantId, location, resourceGroup, keyVault, apiManagement, deployers, grantCurrentCaller, rbacPropagationWait, certificates, tags, state, policySuppressions, expiryWarnings, pipeline. Fix: rename it to "resourceGroup"',
       ]);
     });
 
@@ -298,10 +298,10 @@ describe('environment validation', () => {
     });
 
     it('warns, without failing, on an rbacPropagationWait under 60 s', () => {
-      const source = { file: FILE, config: { ...baseEnvironment, rbacPropagationWait: '45s' } };
+      const source = { file: FILE, config: { ...baseEnvironment, rbacPropagationWait: '45s', expiryWarnings: { contacts: [{ email: 'a@b.example' }] } } };
       expect(validateEnvironment(source)).toEqual([]);
       expect(environmentWarnings(source)).toEqual([expect.stringContaining('environments/unit.ts: rbacPropagationWait = "45s": under 60s the first import often meets ForbiddenByRbac')]);
-      expect(environmentWarnings({ file: FILE, config: baseEnvironment })).toEqual([]);
+      expect(environmentWarnings({ file: FILE, config: { ...baseEnvironment, expiryWarnings: { contacts: [{ email: 'a@b.example' }] } } })).toEqual([]);
     });
 
     it.each([['10.0.0.5'], ['192.168.1.0/24'], ['172.20.0.0/16'], ['127.0.0.1'], ['100.64.1.1'], ['224.0.0.1'], ['203.0.113.0/4']])('fails on the non-public IP rule %s, which Key Vault rejects', (ip) => {
@@ -364,6 +364,28 @@ describe('environment validation', () => {
         { file: 'environments/b.ts', config: { ...shared, name: 'b', keyVault: { name: 'kv-b' }, certificates: [{ name: 'two', apiPolicy: { apiName: 'orders', replaceWholePolicy: true } }] } },
       ]).map((p) => p.message);
       expect(problems).toEqual([expect.stringContaining('environments/b.ts: certificates[0].apiPolicy.apiName = "orders": already gets its whole policy from certificates[0] of environments/a.ts in API Management "apim-shared"')]);
+    });
+  });
+
+  describe('expiry warnings', () => {
+    it('fails on contacts for an existing vault unless the stack is told to own them', () => {
+      expect(problemsWith({ keyVault: { name: 'kv-unit', existing: true }, expiryWarnings: { contacts: [{ email: 'certs@example.com' }] } })).toEqual([
+        'environments/unit.ts: expiryWarnings.contacts = ["certs@example.com"]: would replace the certificate contacts of an existing vault, which may be someone else\'s list. Fix: set expiryWarnings.manageExistingVaultContacts: true if this stack is meant to own them, or remove contacts',
+      ]);
+      expect(problemsWith({ keyVault: { name: 'kv-unit', existing: true }, expiryWarnings: { contacts: [{ email: 'certs@example.com' }], manageExistingVaultContacts: true } })).toEqual([]);
+    });
+
+    it('fails on a day count outside 1-365, a contact that is not an e-mail address, a webhook that is not https', () => {
+      expect(problemsWith({ expiryWarnings: { daysBeforeExpiry: 0, contacts: [{ email: 'nobody' }], eventGridWebhookUrl: 'http://alerts.example.com' } })).toEqual([
+        expect.stringContaining('expiryWarnings.daysBeforeExpiry = 0: must be a whole number of days from 1 to 365'),
+        expect.stringContaining('expiryWarnings.contacts[0].email = "nobody": must be an e-mail address'),
+        expect.stringContaining('expiryWarnings.eventGridWebhookUrl = "http://alerts.example.com": must be an https:// URL'),
+      ]);
+    });
+
+    it('warns when a created vault has nobody to e-mail about expiry', () => {
+      expect(environmentWarnings({ file: FILE, config: baseEnvironment })).toEqual([expect.stringContaining("expiryWarnings.contacts = (not set): Key Vault's expiry e-mails go to the vault's certificate contacts")]);
+      expect(environmentWarnings({ file: FILE, config: { ...baseEnvironment, expiryWarnings: { contacts: [{ email: 'a@b.example' }] } } })).toEqual([]);
     });
   });
 

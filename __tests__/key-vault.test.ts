@@ -107,6 +107,31 @@ describe('KeyVault', () => {
     expect(conditions[1].error_message).toContain('Fix: let APIM read the vault with its system-assigned identity');
   });
 
+  it('sets the certificate contacts of a created vault after the deployers\' access has propagated', () => {
+    const { tf } = synthEnvironment({ expiryWarnings: { contacts: [{ email: 'certs@example.com', name: 'Certificates' }] } });
+    expect(only(tf.resource, 'azurerm_key_vault_certificate_contacts')).toEqual(
+      expect.objectContaining({ key_vault_id: '${azurerm_key_vault.KeyVault.id}', contact: [{ email: 'certs@example.com', name: 'Certificates' }], depends_on: ['time_sleep.DeployerAccessPropagation_Sleep'] }),
+    );
+  });
+
+  it('leaves an existing vault\'s contacts alone unless told to manage them', () => {
+    const contacts = [{ email: 'certs@example.com' }];
+    expect(synthEnvironment({ keyVault: { name: 'kv-shared', existing: true }, expiryWarnings: { contacts } }).tf.resource?.azurerm_key_vault_certificate_contacts).toBeUndefined();
+    expect(only(synthEnvironment({ keyVault: { name: 'kv-shared', existing: true }, expiryWarnings: { contacts, manageExistingVaultContacts: true } }).tf.resource, 'azurerm_key_vault_certificate_contacts').key_vault_id).toBe(
+      '${data.azurerm_key_vault.KeyVault.id}',
+    );
+  });
+
+  it('sends NearExpiry and Expired events to a webhook through an Event Grid system topic on the vault', () => {
+    const { tf } = synthEnvironment({ expiryWarnings: { eventGridWebhookUrl: 'https://alerts.example.com/kv' } });
+    expect(only(tf.resource, 'azurerm_eventgrid_system_topic')).toMatchObject({ source_resource_id: '${azurerm_key_vault.KeyVault.id}', topic_type: 'Microsoft.KeyVault.vaults', location: 'westeurope' });
+    expect(only(tf.resource, 'azurerm_eventgrid_system_topic_event_subscription')).toMatchObject({
+      included_event_types: ['Microsoft.KeyVault.CertificateNearExpiry', 'Microsoft.KeyVault.CertificateExpired'],
+      webhook_endpoint: { url: 'https://alerts.example.com/kv' },
+    });
+    expect(synthEnvironment().tf.resource?.azurerm_eventgrid_system_topic).toBeUndefined();
+  });
+
   it('rejects a vault name with two consecutive hyphens in the construct too, naming the construct', () => {
     const scope = new TerraformStack(Testing.app(), 'props');
     expect(() => new KeyVault(scope, 'Vault', { name: 'kv--bad', resourceGroupName: 'rg', location: 'westeurope' })).toThrow(

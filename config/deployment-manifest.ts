@@ -38,6 +38,7 @@ export function deploymentManifest(config: EnvironmentConfig): DeploymentManifes
   const providers = new Set(['Microsoft.KeyVault', 'Microsoft.ApiManagement']);
   if (identity?.type === 'UserAssigned' && !identity.existing) providers.add('Microsoft.ManagedIdentity');
   if (kv.privateEndpoint) providers.add('Microsoft.Network');
+  if (config.expiryWarnings?.eventGridWebhookUrl) providers.add('Microsoft.EventGrid');
   return {
     environment: config.name,
     keyVault: {

@@ -288,6 +288,27 @@ export const environmentSchema = strictObject({
    * @default - none: every rule applies
    */
   policySuppressions: v.optional(v.array(policySuppression, encode('must be a list', 'write [{ rule: "AKV3", reason: "..." }]'))),
+  /**
+   * How nobody is surprised by an expiry: Key Vault e-mails the vault's certificate contacts before a
+   * certificate expires (each certificate's policy has the lifetime action), and optionally sends its
+   * NearExpiry/Expired events to a webhook through Event Grid.
+   * @default { daysBeforeExpiry: 30 }: the lifetime action, and no contacts set by this stack
+   */
+  expiryWarnings: v.optional(
+    strictObject({
+      /** Days before expiry that Key Vault e-mails the contacts. @default 30 */
+      daysBeforeExpiry: v.optional(v.number(encode('must be a number of days', 'write a whole number from 1 to 365, without quotes'))),
+      /**
+       * The vault's certificate contacts (the whole list: it replaces what the vault has). Set for a vault
+       * created here; for an existing vault only with manageExistingVaultContacts.
+       */
+      contacts: v.optional(v.array(strictObject({ email: text(), name: v.optional(text()), phone: v.optional(text()) }), encode('must be a list', 'write [{ email: "platform@contoso.example" }]'))),
+      /** Let this stack own an existing vault's certificate contacts. @default false */
+      manageExistingVaultContacts: v.optional(flag()),
+      /** https URL that receives Microsoft.KeyVault.CertificateNearExpiry and CertificateExpired events. @default - none */
+      eventGridWebhookUrl: v.optional(text()),
+    }),
+  ),
   /** How the generated pipelines (npm run pipelines) deploy this environment. @default - the conventions */
   pipeline: v.optional(pipeline),
 });

@@ -144,6 +144,13 @@ export class EnvironmentStack extends TerraformStack {
       ? [new RbacPropagationWait(this, 'DeployerAccessPropagation', { roleAssignments: access, duration: config.rbacPropagationWait }).sleep]
       : [];
 
+    const expiry = config.expiryWarnings;
+    if (expiry?.contacts?.length && (!kv.existing || expiry.manageExistingVaultContacts)) {
+      // Written through the data plane: after the deployers' access has propagated.
+      this.keyVault.setCertificateContacts(expiry.contacts, importAfter);
+    }
+    if (expiry?.eventGridWebhookUrl) this.keyVault.notifyCertificateExpiry(expiry.eventGridWebhookUrl);
+
     this.certificates = config.certificates.map(
       (c) =>
         new ClientCertificate(this, `Certificate-${c.name}`, {
@@ -151,6 +158,7 @@ export class EnvironmentStack extends TerraformStack {
           keyVault: this.keyVault,
           apiManagement: this.apiManagement,
           key: c.key,
+          expiryNotificationDays: expiry?.daysBeforeExpiry,
           importAfter,
           rbacPropagationWait: config.rbacPropagationWait,
           backend: c.backend,

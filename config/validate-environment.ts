@@ -153,6 +153,18 @@ export function validateEnvironment({ file, config }: EnvironmentSource): Config
     }
   }
 
+  const expiry = config.expiryWarnings;
+  if (expiry) {
+    check('expiryWarnings.daysBeforeExpiry', expiry.daysBeforeExpiry, ValueRules.expiryNotificationDays);
+    expiry.contacts?.forEach((c, i) => check(`expiryWarnings.contacts[${i}].email`, c.email, ValueRules.email));
+    check('expiryWarnings.eventGridWebhookUrl', expiry.eventGridWebhookUrl, ValueRules.httpsUrl);
+    if (expiry.contacts?.length && kv.existing && !expiry.manageExistingVaultContacts) {
+      report('expiryWarnings.contacts', expiry.contacts.map((c) => c.email),
+        "would replace the certificate contacts of an existing vault, which may be someone else's list",
+        'set expiryWarnings.manageExistingVaultContacts: true if this stack is meant to own them, or remove contacts');
+    }
+  }
+
   const seenDeployers = new Set<string>();
   (config.deployers ?? []).forEach((d, i) => {
     check(`deployers[${i}].objectId`, d.objectId, ValueRules.guid);
@@ -255,6 +267,13 @@ export function environmentWarnings({ file, config }: EnvironmentSource): string
   if (seconds !== undefined && seconds >= RBAC_WAIT_MIN_SECONDS && seconds < RBAC_WAIT_WARN_SECONDS) {
     warnings.push(
       `${file}: rbacPropagationWait = "${config.rbacPropagationWait}": under ${RBAC_WAIT_WARN_SECONDS}s the first import often meets ForbiddenByRbac (propagation usually takes one to two minutes). Fix: use "120s" unless this tenant is known to be fast`,
+    );
+  }
+  const expiry = config.expiryWarnings;
+  const contactsManaged = expiry?.contacts?.length && (!config.keyVault.existing || expiry.manageExistingVaultContacts);
+  if (!config.keyVault.existing && !contactsManaged) {
+    warnings.push(
+      `${file}: expiryWarnings.contacts = (not set): Key Vault's expiry e-mails go to the vault's certificate contacts, and this vault gets none. Fix: list who renews the certificates in expiryWarnings.contacts`,
     );
   }
   return warnings;

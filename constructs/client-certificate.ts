@@ -69,6 +69,13 @@ export interface ClientCertificateProps {
    * @default - RbacPropagationWait's default (120 s)
    */
   readonly rbacPropagationWait?: string;
+  /**
+   * Key Vault e-mails the vault's certificate contacts this many days before the certificate expires
+   * (the policy's lifetime action, EmailContacts). Set explicitly so that the service's own default
+   * never shows up as a difference in a plan.
+   * @default 30
+   */
+  readonly expiryNotificationDays?: number;
   /** @default - no backend */
   readonly backend?: ClientCertificateBackendOptions;
   /**
@@ -125,6 +132,8 @@ export class ClientCertificate extends Construct {
       });
     }
     const key = props.key ?? { keyType: 'RSA', keySize: 2048 };
+    const expiryDays = props.expiryNotificationDays ?? 30;
+    validateValue(this, 'expiryNotificationDays', expiryDays, ValueRules.expiryNotificationDays);
     const stem = variableStem(props.name);
     const names = certificateVariableNames(props.name);
 
@@ -160,6 +169,7 @@ export class ClientCertificate extends Construct {
           curve: key.keyType === 'EC' ? key.curve : undefined,
         },
         secretProperties: { contentType: 'application/x-pkcs12' },
+        lifetimeAction: [{ action: { actionType: 'EmailContacts' }, trigger: { daysBeforeExpiry: expiryDays } }],
       },
       dependsOn: props.importAfter?.length ? [...props.importAfter] : undefined,
     });
@@ -197,6 +207,7 @@ export class ClientCertificate extends Construct {
       expires: { value: `\${one(${this.keyVaultCertificate.fqn}.certificate_attribute[*].expires)}`, description: 'Expiry of the imported certificate (RFC 3339)' },
       versionless_secret_id: { value: this.keyVaultCertificate.versionlessSecretId, description: 'https://<vault>.vault.azure.net/secrets/<name>: the id APIM follows across renewals' },
       apim_certificate_id: { value: this.apiManagementCertificate.id, description: 'Azure resource id of the certificate in API Management' },
+      ...(this.backend ? { backend_id: { value: this.backend.id, description: 'Azure resource id of the APIM backend that presents the certificate (by thumbprint)' } } : {}),
       policy_fragment_include: {
         value: `<include-fragment fragment-id="${this.policyFragment.name}" />`,
         description: "The line an API's owners put in its inbound policy to present this certificate",

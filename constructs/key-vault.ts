@@ -1,8 +1,11 @@
 import { DataAzurermKeyVault } from '@cdktf/provider-azurerm/lib/data-azurerm-key-vault';
 import { KeyVault as AzurermKeyVault } from '@cdktf/provider-azurerm/lib/key-vault';
+import { EventgridSystemTopic } from '@cdktf/provider-azurerm/lib/eventgrid-system-topic';
+import { EventgridSystemTopicEventSubscription } from '@cdktf/provider-azurerm/lib/eventgrid-system-topic-event-subscription';
+import { KeyVaultCertificateContacts } from '@cdktf/provider-azurerm/lib/key-vault-certificate-contacts';
 import { PrivateEndpoint } from '@cdktf/provider-azurerm/lib/private-endpoint';
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
-import { Token } from 'cdktf';
+import { ITerraformDependable, Token } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { AzureContext } from './azure-context';
 import { Principal } from './principal';
@@ -30,6 +33,18 @@ export interface IKeyVault extends IConstruct {
    * (APIM1); an existing vault gets a plan-time postcondition on its network rules.
    */
   requireReachableByUserAssignedIdentity(): void;
+  /**
+   * Sets the vault's certificate contacts, whom Key Vault e-mails when a certificate's lifetime action
+   * (EmailContacts) fires. It replaces the vault's whole contact list, so it is for a vault this stack owns
+   * or one whose contacts it is meant to manage. `after`: what must exist first (the deployers' access:
+   * contacts are written through the data plane).
+   */
+  setCertificateContacts(contacts: readonly CertificateContact[], after?: readonly ITerraformDependable[]): KeyVaultCertificateContacts;
+  /**
+   * Sends Key Vault's CertificateNearExpiry and CertificateExpired events to a webhook, through an Event
+   * Grid system topic on the vault.
+   */
+  notifyCertificateExpiry(webhookUrl: string): EventgridSystemTopicEventSubscription;
   /** Let a principal import, update and delete certificates in this vault (Key Vault Certificates Officer). */
   grantCertificateImport(grantee: Principal, id: string): RoleAssignment;
   /**
@@ -40,12 +55,50 @@ export interface IKeyVault extends IConstruct {
   grantSecretRead(grantee: Principal, secretName: string, id: string, options?: { principalIsNew?: boolean }): RoleAssignment;
 }
 
+/** Someone Key Vault e-mails about certificates (its certificate contacts). */
+export interface CertificateContact {
+  readonly email: string;
+  /** @default - none */
+  readonly name?: string;
+  /** @default - none */
+  readonly phone?: string;
+}
+
 abstract class KeyVaultBase extends Construct implements IKeyVault {
   abstract readonly keyVaultId: string;
   abstract readonly keyVaultName: string;
   abstract readonly keyVaultUri: string;
   abstract readonly firewallEnabled: boolean | undefined;
   abstract requireReachableByUserAssignedIdentity(): void;
+  /** Where an Event Grid system topic on this vault goes: the vault's own region and resource group. */
+  protected abstract readonly placement: { location: string; resourceGroupName: string };
+
+  setCertificateContacts(contacts: readonly CertificateContact[], after: readonly ITerraformDependable[] = []): KeyVaultCertificateContacts {
+    contacts.forEach((c, i) => validateValue(this, `contacts[${i}].email`, c.email, ValueRules.email));
+    return new KeyVaultCertificateContacts(this, 'CertificateContacts', {
+      keyVaultId: this.keyVaultId,
+      contact: contacts.map((c) => ({ email: c.email, name: c.name, phone: c.phone })),
+      dependsOn: after.length ? [...after] : undefined,
+    });
+  }
+
+  notifyCertificateExpiry(webhookUrl: string): EventgridSystemTopicEventSubscription {
+    validateValue(this, 'webhookUrl', webhookUrl, ValueRules.httpsUrl);
+    const topic = new EventgridSystemTopic(this, 'EventTopic', {
+      name: `evgt-${this.keyVaultName}`,
+      resourceGroupName: this.placement.resourceGroupName,
+      location: this.placement.location,
+      sourceResourceId: this.keyVaultId,
+      topicType: 'Microsoft.KeyVault.vaults',
+    });
+    return new EventgridSystemTopicEventSubscription(this, 'CertificateExpiryEvents', {
+      name: 'certificate-expiry',
+      systemTopic: topic.name,
+      resourceGroupName: topic.resourceGroupName,
+      includedEventTypes: ['Microsoft.KeyVault.CertificateNearExpiry', 'Microsoft.KeyVault.CertificateExpired'],
+      webhookEndpoint: { url: webhookUrl },
+    });
+  }
 
   grantCertificateImport(grantee: Principal, id: string): RoleAssignment {
     return grantRole(this, id, { scope: this.keyVaultId, role: BuiltInRoles.keyVaultCertificatesOfficer, principal: grantee });
@@ -143,6 +196,7 @@ export class KeyVault extends KeyVaultBase {
   readonly firewallEnabled: boolean;
   readonly resource: AzurermKeyVault;
   readonly privateEndpoint?: PrivateEndpoint;
+  protected readonly placement: { location: string; resourceGroupName: string };
 
   constructor(scope: Construct, id: string, props: KeyVaultProps) {
     super(scope, id);
@@ -175,6 +229,7 @@ export class KeyVault extends KeyVaultBase {
     this.keyVaultId = this.resource.id;
     this.keyVaultName = this.resource.name;
     this.keyVaultUri = this.resource.vaultUri;
+    this.placement = { location: props.location, resourceGroupName: props.resourceGroupName };
     if (props.privateEndpoint) this.privateEndpoint = this.addPrivateEndpoint(props, props.privateEndpoint);
   }
 
@@ -209,6 +264,7 @@ class ExistingKeyVault extends KeyVaultBase {
   readonly keyVaultName: string;
   readonly keyVaultUri: string;
   readonly firewallEnabled = undefined;
+  protected readonly placement: { location: string; resourceGroupName: string };
   private readonly vault: DataAzurermKeyVault;
   private readonly label: string;
 
@@ -232,6 +288,7 @@ class ExistingKeyVault extends KeyVaultBase {
       },
     });
     this.vault = vault;
+    this.placement = { location: vault.location, resourceGroupName: attrs.resourceGroupName };
     this.keyVaultId = vault.id;
     // The literal name, not the data source's attribute: it is known at synth time, so names built
     // from it can be validated, and nothing waits on the read.

@@ -72,6 +72,11 @@ export const ValueRules = {
     fix: 'copy it from az network private-dns zone show --name privatelink.vaultcore.azure.net --resource-group <rg> --query id -o tsv',
     test: (v: string) => /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/privateDnsZones\/privatelink\.vaultcore\.azure\.net$/i.test(v),
   },
+  expiryNotificationDays: {
+    rule: 'must be a whole number of days from 1 to 365',
+    fix: 'use 30 (the default): enough time to get a renewed certificate from its issuer',
+    test: (v: number) => Number.isInteger(v) && v >= 1 && v <= 365,
+  },
   policyFragmentName: {
     rule: 'must be 1-80 letters, digits and hyphens, starting with a letter',
     fix: 'replace the other characters with hyphens',

@@ -31,6 +31,8 @@ const dev: EnvironmentConfig = {
       // calls this backend includes it in its own policy, which the stack never overwrites.
     },
   ],
+  // Key Vault e-mails these contacts before any certificate of the vault expires.
+  expiryWarnings: { daysBeforeExpiry: 30, contacts: [{ email: 'platform@contoso.example', name: 'Platform team' }] },
   tags: { environment: 'dev', workload: 'apimcert' },
   state: { resourceGroupName: 'rg-tfstate', storageAccountName: 'sttfstateapimcert', containerName: 'tfstate' },
   // Promotion order in the generated pipelines: dev, then test, then prod.

@@ -24,6 +24,8 @@ const prod: EnvironmentConfig = {
   // Production tenants are slower to propagate role changes; Microsoft documents up to 10 minutes.
   rbacPropagationWait: '5m',
   certificates: [{ name: 'mtls-backend', key: { keyType: 'RSA', keySize: 3072 }, backend: { url: 'https://backend.contoso.example/api' } }],
+  // Production renewals go through a partner's change process: a longer warning.
+  expiryWarnings: { daysBeforeExpiry: 45, contacts: [{ email: 'platform@contoso.example', name: 'Platform team' }] },
   tags: { environment: 'prod', workload: 'apimcert' },
   state: { resourceGroupName: 'rg-tfstate', storageAccountName: 'sttfstateapimcert', containerName: 'tfstate' },
   pipeline: { order: 30 },

@@ -25,6 +25,7 @@ const test: EnvironmentConfig = {
     { name: 'mtls-backend', backend: { url: 'https://backend.test.contoso.example/api' } },
     { name: 'partner-orders', format: 'pem', backend: { url: 'https://orders.partner.example/v2' } },
   ],
+  expiryWarnings: { daysBeforeExpiry: 30, contacts: [{ email: 'platform@contoso.example', name: 'Platform team' }] },
   tags: { environment: 'test', workload: 'apimcert' },
   state: { resourceGroupName: 'rg-tfstate', storageAccountName: 'sttfstateapimcert', containerName: 'tfstate' },
   pipeline: { order: 20 },

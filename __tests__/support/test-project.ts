@@ -42,5 +42,6 @@ export const qaEnvironment: EnvironmentConfig = {
   apiManagement: { name: 'apim-payments-qa', publisherName: 'Payments Platform', publisherEmail: 'payments@fabrikam.example' },
   deployers: [{ objectId: '8d3c5b7a-2e1f-4a6b-9c8d-7e6f5a4b3c2d', type: 'ServicePrincipal', description: 'pipeline: payments-qa' }],
   certificates: [{ name: 'mtls-backend' }],
+  expiryWarnings: { contacts: [{ email: 'payments@fabrikam.example' }] },
   state: { resourceGroupName: 'rg-payments-tfstate', storageAccountName: 'stpaymentstfstate' },
 };

@@ -27,6 +27,8 @@ export const variantEnvironments: readonly EnvironmentConfig[] = [
     ],
     state: { resourceGroupName: 'rg-tfstate', storageAccountName: 'sttfstate0001' },
     policySuppressions: [{ rule: 'APIM4', reason: 'the orders API is owned by this stack in the variant' }],
+    // An existing vault's contacts only when this stack is told it owns them.
+    expiryWarnings: { daysBeforeExpiry: 21, contacts: [{ email: 'shared-certs@example.com' }], manageExistingVaultContacts: true },
   },
   // An instance someone else runs, read through its system-assigned identity behind the vault's firewall.
   {
@@ -59,6 +61,7 @@ export const variantEnvironments: readonly EnvironmentConfig[] = [
     rbacPropagationWait: '3m',
     certificates: [{ name: 'one', key: { keyType: 'RSA', keySize: 4096 } }, { name: 'two', backend: { name: 'two-backend', url: 'https://two.example/api' } }],
     policySuppressions: [{ rule: 'AKV3', reason: 'variant: the only vault shape a user-assigned APIM identity can read' }],
+    expiryWarnings: { contacts: [{ email: 'certs@example.com' }] },
   },
   // No public access at all: deployers and APIM come through a private endpoint.
   {
@@ -76,5 +79,6 @@ export const variantEnvironments: readonly EnvironmentConfig[] = [
     apiManagement: { name: 'apim-private', publisherName: 'Variant', publisherEmail: 'variant@example.com' },
     deployers: [{ objectId: '5e8d2c71-4a9b-4c3e-8f1d-7b6a0e9c2d45', type: 'ServicePrincipal', description: 'self-hosted agents' }],
     certificates: [{ name: 'private-one' }],
+    expiryWarnings: { daysBeforeExpiry: 60, contacts: [{ email: 'certs@example.com', name: 'Certificates' }], eventGridWebhookUrl: 'https://alerts.example.com/keyvault' },
   },
 ];
