@@ -62,7 +62,7 @@ describeWithOpenssl('secrets never leave their place', () => {
     expect(certCheck.status).toBe(0);
     const graph = runScript('scripts/run.js', ['scripts/graph.ts', 'qa'], { CDKTF_OUTDIR: outdir });
     // npm run plan, up to Terraform (a stand-in that only says it planned).
-    fs.writeFileSync(path.join(workdir, 'terraform'), '#!/usr/bin/env bash\necho "Plan: 0 to add"\n', { mode: 0o755 });
+    fs.writeFileSync(path.join(workdir, 'terraform'), '#!/usr/bin/env bash\nif [ "$2" = show ]; then echo \'{"format_version":"1.0"}\'; else echo "Plan: 0 to add"; fi\n', { mode: 0o755 });
     const plan = runScript('scripts/workstation.js', ['diff', 'qa'], {
       ...certificateEnv,
       CDKTF_OUTDIR: path.join(workdir, 'plan-out'),

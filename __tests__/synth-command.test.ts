@@ -133,7 +133,7 @@ describe('npm run plan / deploy', () => {
     try {
       const password = `pw-${Date.now()}-ad`;
       const pfx = makePfx(dir, password, 'mtls-backend');
-      fs.writeFileSync(path.join(dir, 'terraform'), `#!/usr/bin/env bash\necho ran >"${dir}/terraform.ran"\n`, { mode: 0o755 });
+      fs.writeFileSync(path.join(dir, 'terraform'), `#!/usr/bin/env bash\nif [ "$2" = show ]; then echo '{"format_version":"1.0"}'; else echo ran >"${dir}/terraform.ran"; fi\n`, { mode: 0o755 });
       // Typed: the password with "x" instead of "d", two backspaces, a left arrow, then "d".
       const typed = `${password.slice(0, -1)}xy\u007f\u007f\u001b[Dd`;
       const screen = onTerminal(['PFX file for certificate mtls-backend: ', pfx, 'Password of', typed], { PATH: `${dir}:${process.env.PATH}`, CDKTF_OUTDIR: path.join(dir, 'out'), TF_DATA_DIR: path.join(dir, 'tf-data') }).stdout;

@@ -33,6 +33,9 @@ esac
     `#!/usr/bin/env bash
 echo "terraform $*" >>"${dir}/terraform.log"
 [ "$2" = init ] && exit 0
+# No state yet: every certificate is new.
+[ "$2" = show ] && { echo '{"format_version":"1.0"}'; exit 0; }
+[ "$2" = output ] && { echo '{"mtls_backend_apim_certificate_id":{"value":"/subscriptions/s/resourceGroups/rg/providers/Microsoft.ApiManagement/service/apim-payments-qa/certificates/mtls-backend"},"mtls_backend_versionless_secret_id":{"value":"https://kv-payments-qa.vault.azure.net/secrets/mtls-backend"},"partner_orders_apim_certificate_id":{"value":"/subscriptions/s/resourceGroups/rg/providers/Microsoft.ApiManagement/service/apim-payments-qa/certificates/partner-orders"},"partner_orders_versionless_secret_id":{"value":"https://kv-payments-qa.vault.azure.net/secrets/partner-orders"}}'; exit 0; }
 for var in $(compgen -e | grep -E '^TF_VAR_.+_pfx_path$'); do
   password_var="\${var%_path}_password"
   if openssl pkcs12 -in "\${!var}" -noout -passin "env:$password_var" 2>/dev/null; then opened=yes; else opened=no; fi
@@ -84,7 +87,10 @@ describeWithOpenssl('npm run plan / deploy with a PEM certificate', () => {
     expect(result.status).toBe(0);
     const seen = fs.readFileSync(path.join(dir, 'terraform.log'), 'utf8').trim().split('\n');
     const stackDir = path.join(dir, 'cdktf.out', 'stacks', withPem.name);
-    expect(seen.filter((l) => l.startsWith('terraform '))).toEqual([`terraform -chdir=${stackDir} init -input=false`, `terraform -chdir=${stackDir} plan -input=true`]);
+    expect(seen.filter((l) => l.startsWith('terraform '))).toEqual([`terraform -chdir=${stackDir} init -input=false`, `terraform -chdir=${stackDir} show -json`, `terraform -chdir=${stackDir} plan -input=true`]);
+    // The rotation table, before the plan: no state yet, so every certificate is new.
+    expect(result.stdout).toMatch(/^mtls-backend: new [0-9A-F]{4}…[0-9A-F]{4} \(expires \d{4}-\d\d-\d\d\)$/m);
+    expect(result.stdout).toMatch(/^partner-orders: new /m);
     expect(fs.existsSync(path.join(stackDir, 'deployment.json'))).toBe(true);
     for (const cert of withPem.certificates) {
       const line = seen.find((l) => l.startsWith(`TF_VAR_${stem(cert.name)}_pfx_path `));
@@ -93,7 +99,17 @@ describeWithOpenssl('npm run plan / deploy with a PEM certificate', () => {
     }
   });
 
-  it('checks the resource providers before cdktf runs, and stops with the register command when one is missing', () => {
+  it('after a deploy, has APIM refresh each certificate from Key Vault and checks what it serves', () => {
+    const result = spawnSync(process.execPath, ['scripts/workstation.js', 'deploy', withPem.name], { cwd: project.dir, encoding: 'utf8', env: { ...env, ...fakeTools(dir) }, timeout: 60_000 });
+    expect(result.status).toBe(0);
+    const terraform = fs.readFileSync(path.join(dir, 'terraform.log'), 'utf8');
+    expect(terraform.indexOf(' apply -input=true')).toBeLessThan(terraform.indexOf(' output -json'));
+    const az = fs.readFileSync(path.join(dir, 'az.log'), 'utf8');
+    expect(az).toContain('az rest --method post --url https://management.azure.com/subscriptions/s/resourceGroups/rg/providers/Microsoft.ApiManagement/service/apim-payments-qa/certificates/mtls-backend/refreshSecret?api-version=2024-05-01');
+    expect(result.stdout).toContain("mtls-backend: API Management serves");
+  });
+
+  it('checks the resource providers before terraform runs, and stops with the register command when one is missing', () => {
     const result = run(fakeTools(dir, ['Microsoft.KeyVault']));
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('error: resource provider Microsoft.KeyVault is NotRegistered in subscription 7d1e0c59-3f0a-4a8e-9b6e-2f4c8a1d5e90; register it once with: az provider register --namespace Microsoft.KeyVault');

@@ -11,7 +11,11 @@
 //   in a private temporary directory that is removed when this command ends, however it ends;
 // - the resource providers the stack needs are checked to be registered (the stack registers none);
 // - with --allow-my-ip, this machine's public address is let through the vault's firewall for the length
-//   of the command and removed afterwards (pipelines/scripts/vault-network.sh, as the pipelines do).
+//   of the command and removed afterwards (pipelines/scripts/vault-network.sh, as the pipelines do);
+// - before the plan, the rotation table (npm run cert:rotation) from the stack's state: new, unchanged,
+//   or rotating old → new; a certificate that expires sooner is refused unless --allow-earlier-expiry;
+// - after a deploy, APIM refreshes each certificate from Key Vault and is verified to serve it
+//   (pipelines/scripts/apim-refresh.sh).
 'use strict';
 process.env.CHECKPOINT_DISABLE ??= '1';
 const { spawnSync } = require('node:child_process');
@@ -26,8 +30,9 @@ const root = path.resolve(__dirname, '..');
 const scripts = path.join(root, 'pipelines', 'scripts');
 const [command, envName, ...options] = process.argv.slice(2);
 const allowMyIp = options.includes('--allow-my-ip');
+const allowEarlierExpiry = options.includes('--allow-earlier-expiry');
 // Anything else goes to terraform plan / apply (e.g. -target=..., -auto-approve).
-const extraArgs = options.filter((o) => o !== '--allow-my-ip');
+const extraArgs = options.filter((o) => o !== '--allow-my-ip' && o !== '--allow-earlier-expiry');
 
 /** The person at the prompt gave up: Ctrl-C (exit 130) or Ctrl-D (exit 1), and nothing may run after. */
 function abandoned(how, exitCode) {
@@ -167,7 +172,7 @@ function convertPemSources(app, environment, env) {
 
 async function main() {
   if (!['diff', 'deploy'].includes(command) || !envName) {
-    console.error('usage: npm run plan -- <env> [--allow-my-ip]   |   npm run deploy -- <env> [--allow-my-ip]');
+    console.error('usage: npm run plan -- <env> [--allow-my-ip] [--allow-earlier-expiry]   |   npm run deploy -- <env> [--allow-my-ip] [--allow-earlier-expiry]');
     process.exitCode = 2;
     return;
   }
@@ -218,9 +223,35 @@ async function main() {
     process.exitCode = init.status ?? 1;
     return;
   }
+  // What each certificate file does to what Key Vault holds, before Terraform's own plan (which only
+  // says "contents (sensitive) changed"); an earlier expiry stops here unless --allow-earlier-expiry.
+  const stateDir = privateDirectory();
+  const stateFile = path.join(stateDir, 'state.json');
+  const show = spawnSync(terraform, [`-chdir=${stackDir}`, 'show', '-json'], { cwd: root, env: tfEnv, stdio: ['ignore', fs.openSync(stateFile, 'w', 0o600), 'inherit'] });
+  if (show.status !== 0) {
+    process.exitCode = show.status ?? 1;
+    return;
+  }
+  const rotation = spawnSync(
+    process.execPath,
+    [path.join(root, 'scripts', 'run.js'), path.join(root, 'scripts', 'cert-rotation.ts'), environment.name, '--state-json', stateFile, ...(allowEarlierExpiry ? ['--allow-earlier-expiry'] : [])],
+    { cwd: root, stdio: 'inherit', env },
+  );
+  if (rotation.status !== 0) {
+    process.exitCode = rotation.status ?? 1;
+    return;
+  }
   // deploy: Terraform shows the plan and asks before it changes anything, as cdktf deploy did.
   const result = run([command === 'diff' ? 'plan' : 'apply', '-input=true', ...extraArgs]);
   process.exitCode = result.status ?? 1;
+  if (command === 'deploy' && result.status === 0) {
+    // APIM serves the new version now, verified, instead of within four hours (pipelines/scripts/apim-refresh.sh).
+    if (!hasAz()) {
+      console.log('note: az is not on PATH: API Management was not asked to refresh its certificates; it picks up a new version within four hours');
+      return;
+    }
+    process.exitCode = bash('apim-refresh.sh', [stackDir], { ...tfEnv, TERRAFORM: terraform }).status ?? 1;
+  }
 }
 
 main().catch((error) => {
