@@ -195,6 +195,13 @@ describe('environment validation', () => {
       expect(problemsWith({ keyVault: { name: 'kv-unit', networkAcls: { defaultAction: 'Deny' } } })).toEqual([]);
     });
 
+    it('fails when a firewalled vault shuts out trusted services, the path APIM reads by', () => {
+      expect(problemsWith({ keyVault: { name: 'kv-unit', networkAcls: { defaultAction: 'Deny', bypass: 'None' } } })).toEqual([
+        expect.stringContaining('keyVault.networkAcls.bypass = "None": must be "AzureServices" while the firewall is on'),
+      ]);
+      expect(problemsWith({ keyVault: { name: 'kv-unit', networkAcls: { defaultAction: 'Allow', bypass: 'None' } } })).toEqual([]);
+    });
+
     it('leaves an existing vault to the plan-time check', () => {
       expect(problemsWith({ keyVault: { name: 'kv-unit', existing: true }, apiManagement: userAssigned })).toEqual([]);
     });

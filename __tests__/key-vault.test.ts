@@ -88,9 +88,15 @@ describe('KeyVault', () => {
     );
   });
 
+  it('checks at plan time that an existing vault with its firewall on lets trusted services (APIM) through', () => {
+    const [bypass] = only(synthEnvironment({ keyVault: { name: 'kv-shared', existing: true } }).tf.data, 'azurerm_key_vault').lifecycle.postcondition;
+    expect(bypass.condition).toContain('acl.bypass == "AzureServices"');
+    expect(bypass.error_message).toContain('has its firewall on without letting trusted Microsoft services through');
+  });
+
   it('checks at plan time that an existing vault uses Azure RBAC', () => {
     const { tf } = synthEnvironment({ keyVault: { name: 'kv-shared', existing: true } });
-    const [rbac, ...others] = only(tf.data, 'azurerm_key_vault').lifecycle.postcondition;
+    const [, rbac, ...others] = only(tf.data, 'azurerm_key_vault').lifecycle.postcondition;
     expect(others).toEqual([]);
     expect(rbac).toEqual({ condition: '${self.rbac_authorization_enabled}', error_message: expect.stringMatching(/^Key Vault "kv-shared" uses access policies, not Azure RBAC: .* Fix: switch the vault to the Azure RBAC permission model/) });
   });
@@ -101,10 +107,10 @@ describe('KeyVault', () => {
       apiManagement: { name: 'apim-shared', existing: true, identity: { type: 'UserAssigned', name: 'id-shared', existing: true } },
     });
     const conditions = only(tf.data, 'azurerm_key_vault').lifecycle.postcondition;
-    expect(conditions).toHaveLength(2);
-    expect(conditions[1].condition).toBe('${self.public_network_access_enabled && alltrue([for acl in self.network_acls : acl.default_action == "Allow"])}');
-    expect(conditions[1].error_message).toContain('Key Vault "kv-shared" has its firewall on');
-    expect(conditions[1].error_message).toContain('Fix: let APIM read the vault with its system-assigned identity');
+    expect(conditions).toHaveLength(3);
+    expect(conditions[2].condition).toBe('${self.public_network_access_enabled && alltrue([for acl in self.network_acls : acl.default_action == "Allow"])}');
+    expect(conditions[2].error_message).toContain('Key Vault "kv-shared" has its firewall on');
+    expect(conditions[2].error_message).toContain('Fix: let APIM read the vault with its system-assigned identity');
   });
 
   it('sets the certificate contacts of a created vault after the deployers\' access has propagated', () => {

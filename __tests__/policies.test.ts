@@ -15,12 +15,14 @@ const sensitive = {
   resource: {
     azurerm_key_vault: {
       Open: { public_network_access_enabled: true, network_acls: { default_action: 'Allow' } },
-      Firewalled: { public_network_access_enabled: true, network_acls: { default_action: 'Deny' } },
+      Firewalled: { public_network_access_enabled: true, network_acls: { default_action: 'Deny', bypass: 'AzureServices' } },
+      Shut: { public_network_access_enabled: true, network_acls: { default_action: 'Deny', bypass: 'None' } },
     },
     azurerm_key_vault_certificate: {
       Open: { key_vault_id: '${azurerm_key_vault.Open.id}', certificate_policy: { secret_properties: { content_type: 'application/x-pkcs12' } } },
       Firewalled: { key_vault_id: '${azurerm_key_vault.Firewalled.id}', certificate_policy: { secret_properties: { content_type: 'application/x-pkcs12' } } },
       Pem: { key_vault_id: '${azurerm_key_vault.Open.id}', certificate_policy: { secret_properties: { content_type: 'application/x-pem-file' } } },
+      Shut: { key_vault_id: '${azurerm_key_vault.Shut.id}', certificate_policy: { secret_properties: { content_type: 'application/x-pkcs12' } } },
     },
   },
 };
@@ -45,6 +47,7 @@ const CASES: [string, Record<string, unknown> | undefined, Record<string, unknow
     { key_vault_secret_id: '${azurerm_key_vault_certificate.Firewalled.versionless_secret_id}', key_vault_identity_client_id: '${azurerm_user_assigned_identity.Id.client_id}' },
   ],
   ['APIM3', { key_vault_secret_id: '${azurerm_key_vault_certificate.Open.versionless_secret_id}' }, { key_vault_secret_id: '${azurerm_key_vault_certificate.Pem.versionless_secret_id}' }],
+  ['APIM5', { key_vault_secret_id: '${azurerm_key_vault_certificate.Firewalled.versionless_secret_id}' }, { key_vault_secret_id: '${azurerm_key_vault_certificate.Shut.versionless_secret_id}' }],
   // A warning about the block's mere presence: the compliant case is a stack without one.
   ['APIM4', undefined, { api_name: 'orders', api_management_name: 'apim-x' }],
 ];
@@ -121,7 +124,7 @@ describe('policy checks on synthesized stacks', () => {
       config: { ...baseEnvironment, policySuppressions: [{ rule: 'AKV9', reason: 'because' }] },
     }).map((p) => p.message);
     expect(problems).toEqual([
-      expect.stringContaining('policySuppressions[0].rule = "AKV9": is not a policy rule (there are: AKV1, AKV2, AKV3, CERT1, CERT2, CERT3, RBAC1, APIM1, APIM2, APIM3, APIM4)'),
+      expect.stringContaining('policySuppressions[0].rule = "AKV9": is not a policy rule (there are: AKV1, AKV2, AKV3, CERT1, CERT2, CERT3, RBAC1, APIM1, APIM2, APIM3, APIM4, APIM5)'),
       expect.stringContaining('policySuppressions[0].reason = "because": must say why the rule is broken here'),
     ]);
   });

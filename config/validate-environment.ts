@@ -113,6 +113,12 @@ export function validateEnvironment({ file, config }: EnvironmentSource): Config
   if (kv?.resourceGroupName !== undefined) name('keyVault.resourceGroupName', 'resourceGroup', kv.resourceGroupName);
   check('keyVault.softDeleteRetentionDays', kv?.softDeleteRetentionDays, ValueRules.softDeleteRetentionDays);
   kv?.networkAcls?.ipRules?.forEach((ip, i) => check(`keyVault.networkAcls.ipRules[${i}]`, ip, ValueRules.ipRule));
+  const vaultFirewallOn = !kv.existing && ((kv.networkAcls?.defaultAction ?? 'Deny') === 'Deny' || kv.publicNetworkAccessEnabled === false);
+  if (vaultFirewallOn && kv.networkAcls?.bypass === 'None') {
+    report('keyVault.networkAcls.bypass', 'None',
+      'must be "AzureServices" while the firewall is on: API Management reads certificates through trusted-service connectivity, which "None" shuts out (API Management docs, "Requirements for Key Vault firewall")',
+      'remove bypass (the default is "AzureServices"), or turn the firewall off');
+  }
   if (kv?.privateEndpoint) {
     if (kv.existing) {
       report('keyVault.privateEndpoint', kv.privateEndpoint, 'is only for a vault this stack creates: it cannot add an endpoint to a vault it does not manage',

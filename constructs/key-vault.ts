@@ -281,6 +281,11 @@ class ExistingKeyVault extends KeyVaultBase {
         // they are silently without effect and the import fails with 403 after the RBAC waits.
         postcondition: [
           {
+            // "Requirements for Key Vault firewall" (API Management docs): APIM reads through trusted-service connectivity.
+            condition: '${!(self.public_network_access_enabled == false || anytrue([for acl in self.network_acls : acl.default_action == "Deny"])) || alltrue([for acl in self.network_acls : acl.bypass == "AzureServices"])}',
+            errorMessage: `${this.label} has its firewall on without letting trusted Microsoft services through (bypass is not "AzureServices"), so API Management cannot read certificates from it. Fix: allow trusted Microsoft services on the vault (az keyvault update --bypass AzureServices), or give APIM a private network path to it.`,
+          },
+          {
             condition: '${self.rbac_authorization_enabled}',
             errorMessage: `${this.label} uses access policies, not Azure RBAC: the role assignments this stack makes would have no effect and the import would fail with 403 (Forbidden). Fix: switch the vault to the Azure RBAC permission model (az keyvault update --enable-rbac-authorization true, after granting the roles its access policies gave), or use a vault created by this stack.`,
           },

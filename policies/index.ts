@@ -1,6 +1,7 @@
 import { PolicyRule } from './policy-rule';
 import { apimCertificatePkcs12Secret } from './rules/apim-certificate-pkcs12-secret';
 import { apiPolicyReplacesWholePolicy } from './rules/api-policy-replaces-whole-policy';
+import { apimTrustedServicesBypass } from './rules/apim-trusted-services-bypass';
 import { backendTlsValidation } from './rules/backend-tls-validation';
 import { certificateContentsFromFile } from './rules/certificate-contents-from-file';
 import { certificateKeyExportable } from './rules/certificate-key-exportable';
@@ -23,4 +24,5 @@ export const POLICY_RULES: readonly PolicyRule[] = [
   userAssignedIdentityNoVaultFirewall,
   apimCertificatePkcs12Secret,
   apiPolicyReplacesWholePolicy,
+  apimTrustedServicesBypass,
 ];

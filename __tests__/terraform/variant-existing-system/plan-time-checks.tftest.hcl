@@ -55,3 +55,18 @@ run "instance_without_system_assigned_identity" {
 
   expect_failures = [data.azurerm_api_management.ApiManagement]
 }
+
+run "vault_firewall_shuts_out_trusted_services" {
+  command = plan
+
+  override_data {
+    target = data.azurerm_key_vault.KeyVault
+    values = {
+      rbac_authorization_enabled    = true
+      public_network_access_enabled = true
+      network_acls                  = [{ default_action = "Deny", bypass = "None", ip_rules = [], virtual_network_subnet_ids = [] }]
+    }
+  }
+
+  expect_failures = [data.azurerm_key_vault.KeyVault]
+}
