@@ -17,7 +17,7 @@ import {
 } from '../pipelines/generator';
 import { runPipelinesCommand } from '../scripts/pipelines';
 import { FIXTURE_ENVIRONMENTS, FIXTURE_ORDER, fixtureWith } from './support/pipeline-environments';
-import { azurePipelinesValidator } from './support/pipeline-schema';
+import { asAzureDevOpsReadsIt, azurePipelinesValidator } from './support/pipeline-schema';
 import { runWorkflowStep } from './support/pipeline-steps';
 import { actionValidator, compileGeneratedPipeline, secretsReadBy, stepEnvironment } from './support/pipeline-workflow';
 import { itWith } from './support/required-tools';
@@ -110,12 +110,13 @@ describe('the Azure DevOps pipeline generated for three environments', () => {
   const root = parse(text);
   const deployCalls = root.stages.filter((s: any) => s.template === 'templates/deploy-environment.yml');
   const compiled = compileGeneratedPipeline(text);
+  const scheduled = compileGeneratedPipeline(text, 'Schedule');
   const stage = (name: string) => compiled.stages.find((s: any) => s.stage === name);
   const planStep = (id: string) => stage(`plan_${id}`).jobs[0].steps.find((s: any) => s.displayName === 'terraform plan');
   const applyJob = (id: string) => stage(`apply_${id}`).jobs[0];
 
   it('synthesizes first, then calls the environment template once per environment, in promotion order', () => {
-    expect(root.stages[0]).toEqual({ template: 'templates/synth.yml', parameters: { terraformVersion: '1.11.4' } });
+    expect(root.stages[0]).toEqual({ template: 'templates/synth.yml', parameters: { terraformVersion: '1.11.4', enabled: "${{ ne(variables['Build.Reason'], 'Schedule') }}" } });
     expect(deployCalls.map((s: any) => s.parameters.environment)).toEqual(FIXTURE_ORDER);
   });
 
@@ -135,6 +136,8 @@ describe('the Azure DevOps pipeline generated for three environments', () => {
         { stem: 'mtls_backend', source: 'pfx', secureFile: 'shared-mtls (qa).pfx', passwordVariable: 'MTLS_PASSWORD' },
         { stem: 'partner_feed', source: 'pem', secureFile: 'apimcert-qa-eu-Partner-Feed.pem' },
       ],
+      allowEarlierExpiry: '${{ parameters.allowEarlierExpiry }}',
+      enabled: "${{ ne(variables['Build.Reason'], 'Schedule') }}",
     });
   });
 
@@ -151,7 +154,29 @@ describe('the Azure DevOps pipeline generated for three environments', () => {
       agentNetworkAccess: true,
       terraformVersion: '1.11.4',
       certificates: [{ stem: 'orders_api', source: 'pfx', secureFile: 'apimcert-sandbox-orders-api.pfx', passwordVariable: 'orders_api_pfx_password' }],
+      allowEarlierExpiry: '${{ parameters.allowEarlierExpiry }}',
+      enabled: "${{ ne(variables['Build.Reason'], 'Schedule') }}",
     });
+  });
+
+  it('declares the run-time parameter allowEarlierExpiry, off unless ticked, and runs weekly on main even without changes', () => {
+    expect(root.parameters).toEqual([{ name: 'allowEarlierExpiry', displayName: 'Allow a certificate that expires before the one in Key Vault', type: 'boolean', default: false }]);
+    expect(root.schedules).toEqual([{ cron: '0 6 * * 1', displayName: 'Weekly certificate expiry report', branches: { include: ['main'] }, always: true }]);
+  });
+
+  it("on its schedule, compiles to one expiry report stage per environment, on that environment's connection and pool, and nothing else", () => {
+    expect(scheduled.stages.map((s: any) => [s.stage, s.dependsOn, s.variables[0].group, s.jobs[0].pool])).toEqual([
+      ['expiry_qa_eu', [], 'apim-qa-secrets', { name: 'mdp-apimcert' }],
+      ['expiry_live', [], 'vg-apimcert-live', { vmImage: 'ubuntu-22.04' }],
+      ['expiry_sandbox', [], 'vg-apimcert-sandbox', { vmImage: 'ubuntu-24.04' }],
+    ]);
+    const report = (id: string) => scheduled.stages.find((s: any) => s.stage === `expiry_${id}`).jobs[0].steps.find((s: any) => s.displayName === 'Certificate expiry report');
+    expect([report('qa_eu').inputs.azureSubscription, report('qa_eu').env.ARM_ADO_PIPELINE_SERVICE_CONNECTION_ID, report('sandbox').env.ARM_ADO_PIPELINE_SERVICE_CONNECTION_ID]).toEqual(['Contoso QA (federated)', GUID, '$(SERVICE_CONNECTION_ID)']);
+  });
+
+  it('on any other run, compiles to no expiry report stage', () => {
+    expect(compileGeneratedPipeline(text, 'Manual').stages.map((s: any) => s.stage)).toEqual(compiled.stages.map((s: any) => s.stage));
+    expect(compiled.stages.filter((s: any) => s.stage.startsWith('expiry_'))).toEqual([]);
   });
 
   it('chains the compiled stages: synth, then plan and apply of each environment, stage names without hyphens', () => {
@@ -210,11 +235,8 @@ describe('the Azure DevOps pipeline generated for three environments', () => {
 
   itWithSchema("validates against Microsoft's schema, as written and with the templates expanded", () => {
     const validate = azurePipelinesValidator(SCHEMA);
-    // Azure DevOps reads every scalar as a string, and the schema says so for numbers; the YAML parser makes numbers.
-    const asStrings = (node: unknown): unknown =>
-      typeof node === 'number' ? String(node) : Array.isArray(node) ? node.map(asStrings) : node && typeof node === 'object' ? Object.fromEntries(Object.entries(node).map(([k, v]) => [k, asStrings(v)])) : node;
-    const errors = (pipeline: unknown) => (validate(pipeline) ? [] : validate.errors?.filter((e) => !['anyOf', 'oneOf'].includes(e.keyword)).slice(0, 5));
-    expect([errors(root), errors(asStrings(compiled))]).toEqual([[], []]);
+    const errors = (pipeline: unknown) => (validate(asAzureDevOpsReadsIt(pipeline)) ? [] : validate.errors?.filter((e) => !['anyOf', 'oneOf'].includes(e.keyword)).slice(0, 5));
+    expect([errors(root), errors(compiled), errors(scheduled)]).toEqual([[], [], []]);
   });
 });
 
@@ -228,10 +250,30 @@ describe('the GitHub workflow generated for three environments', () => {
     expect(actionValidator(text)).toEqual({ status: 0, output: '' });
   });
 
-  it('has a plan and an apply job per environment, in promotion order, each after the one before', () => {
+  it('has a plan and an apply job per environment, in promotion order, each after the one before, then an expiry report job each', () => {
     const order = ['synth', ...FIXTURE_ORDER.flatMap((e) => [`plan-${e}`, `apply-${e}`])];
-    expect(Object.keys(jobs)).toEqual(order);
+    expect(Object.keys(jobs)).toEqual([...order, ...FIXTURE_ORDER.map((e) => `expiry-${e}`)]);
     expect(order.slice(1).map((id) => jobs[id].needs)).toEqual(order.slice(0, -1));
+  });
+
+  it('runs the expiry report jobs on the schedule only, each on its plan environment and runner, and every other job on any other event', () => {
+    expect(Object.fromEntries(Object.entries(jobs).map(([id, job]) => [id, job.if]))).toEqual({
+      synth: "github.event_name != 'schedule'",
+      ...Object.fromEntries(FIXTURE_ORDER.flatMap((e) => [`plan-${e}`, `apply-${e}`]).map((id) => [id, "github.event_name != 'schedule'"])),
+      ...Object.fromEntries(FIXTURE_ORDER.map((e) => [`expiry-${e}`, "github.event_name == 'schedule'"])),
+    });
+    expect(workflow.on.schedule).toEqual([{ cron: '0 6 * * 1' }]);
+    expect(['expiry-qa-eu', 'expiry-sandbox'].map((id) => [jobs[id].environment, jobs[id]['runs-on'], jobs[id].needs])).toEqual([
+      ['qa-eu-planning', 'self-hosted-eu', undefined],
+      ['sandbox-plan', 'ubuntu-24.04', undefined],
+    ]);
+  });
+
+  it('offers allow-earlier-expiry, a boolean off by default, when run by hand, and hands it to each plan as ALLOW_EARLIER_EXPIRY', () => {
+    expect(workflow.on.workflow_dispatch.inputs).toEqual({
+      'allow-earlier-expiry': { description: 'Allow a certificate that expires before the one in Key Vault (ALLOW_EARLIER_EXPIRY)', type: 'boolean', default: false },
+    });
+    for (const e of FIXTURE_ORDER) expect(stepNamed(`plan-${e}`, 'terraform plan').env.ALLOW_EARLIER_EXPIRY).toBe('${{ inputs.allow-earlier-expiry }}');
   });
 
   it("gives each job exactly the secrets it needs, by name: the plan its environment's certificates and the key, the apply the key", () => {
@@ -243,6 +285,9 @@ describe('the GitHub workflow generated for three environments', () => {
       'apply-live': ['TF_PLAN_ENCRYPTION_KEY'],
       'plan-sandbox': ['ORDERS_API_PFX_BASE64', 'ORDERS_API_PFX_PASSWORD', 'TF_PLAN_ENCRYPTION_KEY'],
       'apply-sandbox': ['TF_PLAN_ENCRYPTION_KEY'],
+      'expiry-qa-eu': [],
+      'expiry-live': [],
+      'expiry-sandbox': [],
     });
   });
 
@@ -267,37 +312,44 @@ describe('the GitHub workflow generated for three environments', () => {
     beforeAll(() => {
       work = fs.mkdtempSync(path.join(os.tmpdir(), 'generated-workflow-'));
       fs.mkdirSync(path.join(work, 'pipelines/scripts'), { recursive: true });
-      // terraform-plan.sh replaced by one that prints the certificate variables and the key it was given.
+      // terraform-plan.sh replaced by one that prints the certificate variables, the key and the rotation override it was given.
       fs.writeFileSync(
         path.join(work, 'pipelines/scripts/terraform-plan.sh'),
-        '#!/usr/bin/env bash\nfor v in $(compgen -e | grep -E "^(TF_VAR_|PEM_FILE_|TF_PLAN_)" | sort); do echo "$v=${!v}"; done\n',
+        '#!/usr/bin/env bash\nfor v in $(compgen -e | grep -E "^(TF_VAR_|PEM_FILE_|TF_PLAN_|ALLOW_)" | sort); do echo "$v=${!v}"; done\n',
         { mode: 0o755 },
       );
     });
     afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
-    const run = (secrets: Record<string, string>) => {
+    const run = (secrets: Record<string, string>, inputs: Record<string, boolean> = {}) => {
       const runnerTemp = fs.mkdtempSync(path.join(work, 'runner-'));
       const base = { ...jobs['plan-qa-eu'].env, RUNNER_TEMP: runnerTemp };
       const write = stepNamed('plan-qa-eu', 'Write the certificate files');
       const plan = stepNamed('plan-qa-eu', 'terraform plan');
       const written = runWorkflowStep(write.run, { cwd: work, env: { ...base, ...stepEnvironment(write.env, { secrets }) }, inputs: {} });
-      const planned = runWorkflowStep(plan.run, { cwd: work, env: { ...base, ...written.githubEnv, ...stepEnvironment(plan.env, { secrets }) }, inputs: {} });
+      const planned = runWorkflowStep(plan.run, { cwd: work, env: { ...base, ...written.githubEnv, ...stepEnvironment(plan.env, { secrets, inputs }) }, inputs: {} });
       return { written, planned };
     };
+    const madeUpSecrets = {
+      QA_MTLS_PFX_BASE64: Buffer.from('pfx bytes').toString('base64'),
+      QA_MTLS_PFX_PASSWORD: 'pfx password',
+      PARTNER_FEED_PEM_BASE64: Buffer.from('pem bytes').toString('base64'),
+      TF_PLAN_ENCRYPTION_KEY: 'k'.repeat(48),
+    };
+    const allowEarlierExpiry = (planned: { stdout: string }) => /^ALLOW_EARLIER_EXPIRY=(.*)$/m.exec(planned.stdout)?.[1];
 
     it('writes each file owner-only from its secret and hands Terraform the password from the prefixed secret', () => {
-      const { written, planned } = run({
-        QA_MTLS_PFX_BASE64: Buffer.from('pfx bytes').toString('base64'),
-        QA_MTLS_PFX_PASSWORD: 'pfx password',
-        PARTNER_FEED_PEM_BASE64: Buffer.from('pem bytes').toString('base64'),
-        TF_PLAN_ENCRYPTION_KEY: 'k'.repeat(48),
-      });
+      const { written, planned } = run(madeUpSecrets);
       expect([written.status, written.stdout, planned.status, planned.stderr]).toEqual([0, '', 0, '']);
       const given = Object.fromEntries(planned.stdout.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
-      expect(Object.keys(given)).toEqual(['PEM_FILE_partner_feed', 'TF_PLAN_ENCRYPTION_KEY', 'TF_VAR_mtls_backend_pfx_password', 'TF_VAR_mtls_backend_pfx_path']);
+      expect(Object.keys(given)).toEqual(['ALLOW_EARLIER_EXPIRY', 'PEM_FILE_partner_feed', 'TF_PLAN_ENCRYPTION_KEY', 'TF_VAR_mtls_backend_pfx_password', 'TF_VAR_mtls_backend_pfx_path']);
       expect([fs.readFileSync(given.TF_VAR_mtls_backend_pfx_path, 'utf8'), fs.readFileSync(given.PEM_FILE_partner_feed, 'utf8'), given.TF_VAR_mtls_backend_pfx_password]).toEqual(['pfx bytes', 'pem bytes', 'pfx password']);
       expect([given.TF_VAR_mtls_backend_pfx_path, given.PEM_FILE_partner_feed].map((f) => fs.statSync(f).mode & 0o777)).toEqual([0o600, 0o600]);
+    });
+
+    it('hands the plan ALLOW_EARLIER_EXPIRY=true when dispatched with allow-earlier-expiry ticked, false unticked, and nothing on a push', () => {
+      expect([true, false].map((value) => allowEarlierExpiry(run(madeUpSecrets, { 'allow-earlier-expiry': value }).planned))).toEqual(['true', 'false']);
+      expect(allowEarlierExpiry(run(madeUpSecrets).planned)).toBe('');
     });
 
     it('names every secret the plan environment lacks, and stops before Terraform', () => {

@@ -3,10 +3,14 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { EnvironmentConfig } from '../config/environment-config';
+import { shortThumbprint } from '../rotation/deployed-certificates';
 import { fingerprintOf, makeFakes, makePem, manifest, runPipelineScript, writeStack, type DeploymentManifest, type Fakes } from './support/pipeline-fakes';
 import { hasOpenssl, makePfx, randomPassword } from './support/openssl';
 import { describeWith } from './support/required-tools';
 import { PROJECT_ROOT } from './support/run-command';
+import { stateDocument, thumbprintOf } from './support/terraform-state';
+import { projectWithEnvironments, qaEnvironment } from './support/test-project';
 
 /** Runs a bash snippet with pipelines/scripts/guards.sh sourced, as the plan and apply scripts do. */
 function withHelpers(script: string, env: Record<string, string> = {}) {
@@ -14,6 +18,9 @@ function withHelpers(script: string, env: Record<string, string> = {}) {
 }
 
 const describeWithOpenssl = describeWith(hasOpenssl, 'openssl (to make the certificates)');
+// terraform-plan.sh runs scripts/cert-rotation.ts in node (about 0.7 s a plan), and some tests plan twice:
+// room for a loaded machine running every suite at once.
+jest.setTimeout(30_000);
 // With -{5}, not the marker written out: secret scanners take a full private-key marker for a committed key.
 const UNENCRYPTED_KEY = /-{5}BEGIN PRIVATE KEY-{5}[\s\S]+?-{5}END PRIVATE KEY-{5}\n/;
 const AGENT_IP = '198.51.100.7';
@@ -24,6 +31,33 @@ async function until(condition: () => boolean, seconds: number): Promise<boolean
   for (const end = Date.now() + seconds * 1000; Date.now() < end; await new Promise((r) => setTimeout(r, 100))) if (condition()) return true;
   return condition();
 }
+
+/** A self-signed RSA client certificate valid for `days` days, as PEM: what Key Vault holds in a state. */
+function certificatePem(dir: string, name: string, days: number): string {
+  const key = path.join(dir, `${name}.key`);
+  const cert = path.join(dir, `${name}.crt`);
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', String(days), '-subj', `/CN=${name}`], { stdio: 'ignore' });
+  fs.rmSync(key);
+  return fs.readFileSync(cert, 'utf8');
+}
+
+/** The client certificate in a PFX, as PEM. */
+const certificateOfPfx = (pfx: string, password: string) =>
+  execFileSync('openssl', ['pkcs12', '-in', pfx, '-clcerts', '-nokeys', '-passin', 'env:PFX_PASSWORD'], { env: { ...process.env, PFX_PASSWORD: password }, encoding: 'utf8' });
+
+/** "2027-11-27": the day a PEM certificate expires, as the rotation table shows it. */
+const expiryDay = (pem: string) => new Date(new crypto.X509Certificate(pem).validTo).toISOString().slice(0, 10);
+
+/**
+ * The environment the fake stacks of the plan tests belong to ("unit", as manifest() names it), with the
+ * certificates they hold: scripts/cert-rotation.ts, which terraform-plan.sh runs, reads it from
+ * environments/ of the project copy the scripts run in.
+ */
+const unitEnvironment: EnvironmentConfig = {
+  ...qaEnvironment,
+  name: 'unit',
+  certificates: [{ name: 'orders-api' }, { name: 'billing-partner', format: 'pem' }],
+};
 
 /** Whether the watcher runs: an exited one that nobody has reaped yet shows as "[bash] <defunct>". */
 const alive = (pid: number) => spawnSync('ps', ['-o', 'args=', '-p', String(pid)], { encoding: 'utf8' }).stdout.includes('vault-network.sh watch');
@@ -377,6 +411,9 @@ describeWithOpenssl('pem-to-pfx.sh', () => {
 });
 
 describeWithOpenssl('terraform-plan.sh and terraform-apply.sh', () => {
+  let project: ReturnType<typeof projectWithEnvironments>;
+  beforeAll(() => (project = projectWithEnvironments([unitEnvironment])));
+  afterAll(() => project.remove());
   let fakes: Fakes;
   let stack: string;
   let planDir: string;
@@ -390,12 +427,12 @@ describeWithOpenssl('terraform-plan.sh and terraform-apply.sh', () => {
   let pfx: string;
   const outputs: string[] = [];
   const plan = (extra: Record<string, string> = env) => {
-    const result = runPipelineScript('terraform-plan.sh', [stack, planDir], fakes.env(extra));
+    const result = runPipelineScript('terraform-plan.sh', [stack, planDir], fakes.env(extra), project.dir);
     outputs.push(result.stdout, result.stderr);
     return result;
   };
   const apply = (dir = stack, extra: Record<string, string> = { TF_PLAN_ENCRYPTION_KEY: key }) => {
-    const result = runPipelineScript('terraform-apply.sh', [dir, planDir], fakes.env(extra));
+    const result = runPipelineScript('terraform-apply.sh', [dir, planDir], fakes.env(extra), project.dir);
     outputs.push(result.stdout, result.stderr);
     return result;
   };
@@ -428,7 +465,7 @@ describeWithOpenssl('terraform-plan.sh and terraform-apply.sh', () => {
     expect(planFiles().find(([stem]) => stem === 'orders_api')![2]).toBe(sha256(pfx));
     expect(fs.readFileSync(path.join(fakes.state, 'secrets'), 'utf8')).toContain(pfxPassword);
     expect(fs.readFileSync(path.join(fakes.state, 'modes'), 'utf8').trim().split('\n')).toEqual(['700 .certificates', '600 .certificates/billing_partner.pfx', '600 .certificates/orders_api.pfx']);
-    expect(fs.readdirSync(planDir).sort()).toEqual(['.terraform.lock.hcl', 'plan.txt', 'tfplan.enc']);
+    expect(fs.readdirSync(planDir).sort()).toEqual(['.terraform.lock.hcl', 'plan.txt', 'summary.md', 'tfplan.enc']);
     expect(clearTextIn(stack)).toEqual([]);
   });
 
@@ -529,8 +566,171 @@ describeWithOpenssl('terraform-plan.sh and terraform-apply.sh', () => {
     expect(clearTextIn(stack)).toEqual([]);
   });
 
+  describe('the rotation review before the plan', () => {
+    const summary = () => fs.readFileSync(path.join(planDir, 'summary.md'), 'utf8');
+    const terraformCommands = () => fakes.calls('terraform').map((c) => c.slice(2).filter((a) => !a.startsWith('-input') && a !== '-no-color').join(' '));
+    /** The state as Terraform shows it: Key Vault holds orders-api, valid for `days` days. */
+    const keyVaultHoldsOrdersApi = (days: number) => {
+      const pem = certificatePem(fakes.work, 'in-key-vault', days);
+      fakes.set('state.json', JSON.stringify(stateDocument({ 'orders-api': { keyVault: { pem } } })));
+      return pem;
+    };
+
+    it('puts what each file does to Key Vault on the summary, then the plan line and the address of each resource it changes', () => {
+      const result = plan();
+      expect([result.status, result.stderr]).toEqual([0, '']);
+      const incoming = certificateOfPfx(pfx, pfxPassword);
+      const pem = fs.readFileSync(env.PEM_FILE_billing_partner, 'utf8');
+      expect(summary().split('\n')).toEqual([
+        '### Certificates: unit',
+        '',
+        '| certificate | change | in Key Vault now | from this run |',
+        '|---|---|---|---|',
+        `| orders-api | new | — | ${shortThumbprint(thumbprintOf(incoming))} (expires ${expiryDay(incoming)}) |`,
+        `| billing-partner | new | — | ${shortThumbprint(thumbprintOf(pem))} (expires ${expiryDay(pem)}) |`,
+        '',
+        '### Plan: unit',
+        '',
+        'Plan: 1 to add, 0 to change, 0 to destroy.',
+        '',
+        // The fake plan also leaves a resource group unchanged (no-op): not listed.
+        '- **update** `azurerm_key_vault_certificate.Certificate-orders-api_KeyVaultCertificate`',
+        '',
+      ]);
+    });
+
+    it('reads the state after terraform init and the files before they are staged, and plans after that', () => {
+      expect(plan().status).toBe(0);
+      expect(terraformCommands()).toEqual(['init', 'show -json', `plan -out=${path.join(fakes.work, 'apimcert-plan-stack', 'tfplan')}`, expect.stringMatching(/^show .*tfplan$/), expect.stringMatching(/^show -json .*tfplan$/)]);
+      // The PFX as given, not the staged copy, is what the table shows: the staged one is at a relative path
+      // that would not resolve from where the review runs.
+      expect(summary()).toContain(`| orders-api | new | — | ${shortThumbprint(thumbprintOf(certificateOfPfx(pfx, pfxPassword)))}`);
+    });
+
+    it('shows a rotation: the thumbprint and expiry in Key Vault now, and those of the file', () => {
+      const current = keyVaultHoldsOrdersApi(30);
+      expect(plan().status).toBe(0);
+      const incoming = certificateOfPfx(pfx, pfxPassword);
+      expect(summary()).toContain(
+        `| orders-api | new version in place | ${shortThumbprint(thumbprintOf(current))} (expires ${expiryDay(current)}) | ${shortThumbprint(thumbprintOf(incoming))} (expires ${expiryDay(incoming)}) |`,
+      );
+    });
+
+    it('stops before terraform plan when a certificate expires before the one in Key Vault, and says why on the summary', () => {
+      keyVaultHoldsOrdersApi(730);
+      const result = plan();
+      expect(result.status).toBe(1);
+      expect(result.stderr).toMatch(/^error: orders-api: the new certificate expires \d{4}-\d\d-\d\d, before the one in place/m);
+      expect(result.stderr).toContain('error: the plan of unit stops here: a certificate expires before the one in place. If that is intended, run the pipeline again with allowEarlierExpiry (Azure DevOps) or allow-earlier-expiry (GitHub) set');
+      expect(terraformCommands()).toEqual(['init', 'show -json']);
+      expect(summary()).toMatch(/\| orders-api \| new version in place ⚠ expires sooner \|/);
+      expect(summary()).toContain('**Not planned:** a certificate expires before the one in Key Vault.');
+      expect(fs.readdirSync(planDir)).toEqual(['summary.md']);
+    });
+
+    it.each([['1'], ['true'], ['True']])('lets an earlier expiry through with ALLOW_EARLIER_EXPIRY=%s, and says so on the summary', (value) => {
+      keyVaultHoldsOrdersApi(730);
+      const result = plan({ ...env, ALLOW_EARLIER_EXPIRY: value });
+      expect([result.status, result.stderr]).toEqual([0, '']);
+      expect(summary()).toContain('⚠ expires sooner');
+      expect(summary()).toContain('This run allows a certificate that expires before the one in place (ALLOW_EARLIER_EXPIRY).');
+      expect(terraformCommands()).toContainEqual(expect.stringMatching(/^plan /));
+    });
+
+    it.each([['False'], ['false'], [''], ['$(ALLOW_EARLIER_EXPIRY)']])('refuses an earlier expiry with ALLOW_EARLIER_EXPIRY=%j', (value) => {
+      keyVaultHoldsOrdersApi(730);
+      expect(plan({ ...env, ALLOW_EARLIER_EXPIRY: value }).status).toBe(1);
+      expect(terraformCommands()).not.toContainEqual(expect.stringMatching(/^plan /));
+    });
+
+    it('puts nothing secret on the summary: no password, no key, no file path', () => {
+      keyVaultHoldsOrdersApi(30);
+      expect(plan().status).toBe(0);
+      const text = summary();
+      for (const secret of [key, pfxPassword, ...fs.readFileSync(path.join(fakes.state, 'secrets'), 'utf8').trim().split('\n')]) expect(text.includes(secret)).toBe(false);
+      expect(text).not.toMatch(/\/|\.pfx|\.pem/);
+    });
+
+    it('removes the state document, which holds the imported certificates in clear, also when the review refuses', () => {
+      keyVaultHoldsOrdersApi(730);
+      expect(plan().status).toBe(1);
+      expect(fs.readdirSync(fakes.work).filter((f) => f.startsWith('apimcert-'))).toEqual([]);
+      expect(plan({ ...env, ALLOW_EARLIER_EXPIRY: '1' }).status).toBe(0);
+      expect(fs.readdirSync(fakes.work).filter((f) => f.startsWith('apimcert-'))).toEqual([]);
+    });
+
+    it('stops before terraform plan when a file fails the pre-flight, naming the file', () => {
+      const notAPfx = path.join(fakes.work, 'not-a.pfx');
+      fs.writeFileSync(notAPfx, 'not a certificate');
+      const result = plan({ ...env, TF_VAR_orders_api_pfx_path: notAPfx });
+      expect(result.status).toBe(1);
+      expect(result.stdout).toContain(notAPfx);
+      expect(result.stderr).toContain('error: the certificate rotation review of unit failed');
+      expect(terraformCommands()).toEqual(['init', 'show -json']);
+    });
+  });
+
   it('names a certificate file that is not there', () => {
     const result = plan({ ...env, PEM_FILE_billing_partner: path.join(fakes.work, 'absent.pem') });
     expect(result.stderr.trim()).toBe(`error: PEM_FILE_billing_partner names ${path.join(fakes.work, 'absent.pem')}, which is not a readable file (the path of certificate billing_partner's PEM file)`);
+  });
+});
+
+describeWithOpenssl('expiry-report.sh', () => {
+  let fakes: Fakes;
+  let stack: string;
+  let summaryFile: string;
+  beforeEach(() => {
+    fakes = makeFakes();
+    stack = writeStack(path.join(fakes.work, 'stack'), manifest({ certificates: [{ name: 'orders-api', stem: 'orders_api', source: 'pfx' }] }));
+    summaryFile = path.join(fakes.work, 'expiry-report.md');
+  });
+  afterEach(() => fakes.remove());
+  const report = (env: Record<string, string> = {}) => runPipelineScript('expiry-report.sh', [stack, summaryFile], fakes.env(env));
+  /** Key Vault and APIM hold orders-api, valid for `days` days. */
+  const deployed = (days: number) => {
+    const pem = certificatePem(fakes.work, 'deployed', days);
+    fakes.set('state.json', JSON.stringify(stateDocument({ 'orders-api': { keyVault: { pem }, apiManagement: { pem } } })));
+    return pem;
+  };
+  const summary = () => fs.readFileSync(summaryFile, 'utf8');
+
+  it('reads the state after terraform init, reports each certificate and its expiry, exits 0 and writes the summary', () => {
+    const pem = deployed(200);
+    const result = report();
+    expect([result.status, result.stderr]).toEqual([0, '']);
+    expect(fakes.calls('terraform').map((c) => c[2])).toEqual(['init', 'show']);
+    const line = `orders-api: Key Vault ${shortThumbprint(thumbprintOf(pem))}, expires ${expiryDay(pem)} (199 days left); APIM serves it`;
+    expect(result.stdout.trim().split('\n').at(-1)).toBe(line);
+    expect(summary()).toBe(`### Certificate expiry: unit\n\nEvery certificate is valid for more than 30 days, and API Management serves Key Vault's current version.\n\n- ${line}\n`);
+  });
+
+  it('exits 1 when a certificate expires within 30 days, says so on the summary, and fails with a line naming the environment', () => {
+    deployed(20);
+    const result = report();
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim()).toBe('error: unit: a certificate is expired, expires within 30 days, or is served by APIM in an older version (above)');
+    expect(summary()).toMatch(/^### Certificate expiry: unit\n\n\*\*Action needed:\*\* .*\n\n- orders-api: .*\(19 days left\); APIM serves it — renew it soon\n$/);
+  });
+
+  it('takes the warning threshold from EXPIRY_WARN_DAYS', () => {
+    deployed(20);
+    expect(report({ EXPIRY_WARN_DAYS: '10' }).status).toBe(0);
+    expect(report({ EXPIRY_WARN_DAYS: 'soon' }).status).toBe(2);
+  });
+
+  it('reports a stack never applied as holding no certificates', () => {
+    const result = report();
+    expect([result.status, result.stdout.trim().split('\n').at(-1)]).toEqual([0, 'no certificates in this state']);
+  });
+
+  it('leaves no state document behind, and no summary when the state cannot be read', () => {
+    deployed(20);
+    report();
+    expect(fs.readdirSync(fakes.work).filter((f) => f.startsWith('apimcert-'))).toEqual([]);
+    fakes.set('show-fails');
+    expect(report().status).not.toBe(0);
+    expect(exists(summaryFile)).toBe(false);
+    expect(fs.readdirSync(fakes.work).filter((f) => f.startsWith('apimcert-'))).toEqual([]);
   });
 });

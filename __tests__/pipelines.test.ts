@@ -8,9 +8,9 @@ import { EnvironmentStack } from '../config/environment-stack';
 import { environments } from '../environments';
 import { resolvePipelineEnvironment, type PipelineCertificate, type PipelineEnvironment } from '../pipelines/generator';
 import { compilePipeline } from './support/azure-template';
-import { azurePipelinesValidator } from './support/pipeline-schema';
+import { asAzureDevOpsReadsIt, azurePipelinesValidator } from './support/pipeline-schema';
 import { runWorkflowStep } from './support/pipeline-steps';
-import { secretsReadBy, stepEnvironment } from './support/pipeline-workflow';
+import { compileGeneratedPipeline, secretsReadBy, stepEnvironment } from './support/pipeline-workflow';
 import { itWith } from './support/required-tools';
 import { PROJECT_ROOT } from './support/run-command';
 
@@ -20,7 +20,7 @@ import { PROJECT_ROOT } from './support/run-command';
 // against made-up environments: pipeline-generator.test.ts.
 
 const read = (file: string) => fs.readFileSync(path.join(PROJECT_ROOT, file), 'utf8');
-const ADO_FILES = ['pipelines/azure-pipelines.yml', 'pipelines/templates/synth.yml', 'pipelines/templates/deploy-environment.yml', 'pipelines/templates/install-terraform.yml'];
+const ADO_FILES = ['pipelines/azure-pipelines.yml', 'pipelines/templates/synth.yml', 'pipelines/templates/deploy-environment.yml', 'pipelines/templates/expiry-report.yml', 'pipelines/templates/install-terraform.yml'];
 const GITHUB_FILES = ['.github/workflows/deploy.yml'];
 const SCRIPTS = fs.readdirSync(path.join(PROJECT_ROOT, 'pipelines/scripts')).map((f) => `pipelines/scripts/${f}`);
 const SCHEMA = path.resolve(PROJECT_ROOT, '../shared/schemas/azure-pipelines.schema.json');
@@ -59,24 +59,25 @@ describe('Azure DevOps pipeline', () => {
   const root = parse(read('pipelines/azure-pipelines.yml'));
   const deployStages = root.stages.filter((s: { template?: string }) => s.template === 'templates/deploy-environment.yml');
   const parametersOf = (env: PipelineEnvironment) => deployStages.find((s: any) => s.parameters.environment === env.name).parameters;
-  // What Azure DevOps runs: the templates expanded for each environment's parameters.
-  const compiled = compilePipeline(path.join(PROJECT_ROOT, 'pipelines/azure-pipelines.yml'));
+  // What Azure DevOps runs: the templates expanded for each environment's parameters, on a run started by
+  // a push (or a person), and on the weekly scheduled run.
+  const compiled = compileGeneratedPipeline(read('pipelines/azure-pipelines.yml'));
+  const scheduled = compileGeneratedPipeline(read('pipelines/azure-pipelines.yml'), 'Schedule');
   const stage = (name: string) => compiled.stages.find((s: any) => s.stage === name);
+  const expiryStage = (env: PipelineEnvironment) => scheduled.stages.find((s: any) => s.stage === `expiry_${stageId(env)}`);
+  const expirySteps = (env: PipelineEnvironment) => expiryStage(env).jobs[0].steps;
   const planJob = (env: PipelineEnvironment) => stage(`plan_${stageId(env)}`).jobs.find((j: any) => j.job === 'plan');
   const applyJob = (env: PipelineEnvironment) => stage(`apply_${stageId(env)}`).jobs.find((j: any) => j.deployment === 'apply');
   const applySteps = (env: PipelineEnvironment) => applyJob(env).strategy.runOnce.deploy.steps;
   const scriptOf = (step: any) => String(step.inputs?.inlineScript ?? step.bash ?? step.script ?? '');
   const indexRunning = (steps: any[], command: string) => steps.findIndex((s) => scriptOf(s).includes(command));
   const planStep = (env: PipelineEnvironment) => planJob(env).steps.find((s: any) => s.displayName === 'terraform plan');
+  const reportStep = (env: PipelineEnvironment) => expirySteps(env).find((s: any) => scriptOf(s).includes('pipelines/scripts/expiry-report.sh'));
 
   // The schema comes with ../shared (CI has it); a user's clone may not, and then there is nothing to check against.
   const withSchema = fs.existsSync(SCHEMA);
   const validator = () => azurePipelinesValidator(SCHEMA);
   const itWithSchema = itWith(withSchema, '../shared/schemas/azure-pipelines.schema.json');
-  // Azure DevOps reads every YAML scalar as a string, and the schema says so (timeoutInMinutes: 180 is a
-  // string to it); the YAML parser here makes numbers of them.
-  const asAzureDevOpsReadsIt = (node: unknown): unknown =>
-    typeof node === 'number' ? String(node) : Array.isArray(node) ? node.map(asAzureDevOpsReadsIt) : node && typeof node === 'object' ? Object.fromEntries(Object.entries(node).map(([k, v]) => [k, asAzureDevOpsReadsIt(v)])) : node;
   const schemaErrors = (pipeline: unknown) => {
     const validate = validator();
     return validate(asAzureDevOpsReadsIt(pipeline)) ? [] : validate.errors?.filter((e) => !['anyOf', 'oneOf'].includes(e.keyword)).slice(0, 5);
@@ -84,11 +85,11 @@ describe('Azure DevOps pipeline', () => {
 
   itWithSchema("azure-pipelines.yml, as written, validates against Microsoft's Azure Pipelines schema", () => {
     const validate = validator();
-    expect(validate(root) ? [] : validate.errors?.slice(0, 5)).toEqual([]);
+    expect(validate(asAzureDevOpsReadsIt(root)) ? [] : validate.errors?.slice(0, 5)).toEqual([]);
   });
 
-  itWithSchema("the compiled pipeline, with every template expanded, validates against Microsoft's schema", () => {
-    expect(schemaErrors(compiled)).toEqual([]);
+  itWithSchema("the compiled pipeline, with every template expanded, validates against Microsoft's schema, on a push and on the schedule", () => {
+    expect([schemaErrors(compiled), schemaErrors(scheduled)]).toEqual([[], []]);
   });
 
   itWithSchema('the schema rejects a pipeline with a misspelled keyword (the check has teeth)', () => {
@@ -178,7 +179,7 @@ describe('Azure DevOps pipeline', () => {
     for (const env of shipped) {
       const passwords = env.certificates.flatMap((c) => (c.passwordVariable ? [c.passwordVariable.replace(/\./g, '\\.')] : []));
       const allowed = new RegExp(`^\\$\\((System\\.AccessToken|System\\.OidcRequestUri|TF_PLAN_ENCRYPTION_KEY|SERVICE_CONNECTION_ID|file_\\w+\\.secureFilePath${passwords.map((p) => `|${p}`).join('')})\\)$`);
-      for (const step of [...planJob(env).steps, ...applySteps(env)].filter((s: any) => s.env)) {
+      for (const step of [...planJob(env).steps, ...applySteps(env), ...expirySteps(env)].filter((s: any) => s.env)) {
         for (const [name, value] of Object.entries<string>(step.env)) {
           if (String(value).includes('$(')) expect([env.name, name, value]).toEqual([env.name, name, expect.stringMatching(allowed)]);
         }
@@ -188,7 +189,7 @@ describe('Azure DevOps pipeline', () => {
 
   it("stops Terraform's steps, naming the variable and its group, when the variable group lacks SERVICE_CONNECTION_ID", () => {
     for (const env of shipped) {
-      for (const step of [planStep(env), applySteps(env).find((s: any) => scriptOf(s).includes('terraform-apply.sh'))]) {
+      for (const step of [planStep(env), applySteps(env).find((s: any) => scriptOf(s).includes('terraform-apply.sh')), reportStep(env)]) {
         const guard = scriptOf(step)
           .split('\n')
           .find((l) => l.includes('ARM_ADO_PIPELINE_SERVICE_CONNECTION_ID =~'));
@@ -241,7 +242,7 @@ describe('Azure DevOps pipeline', () => {
       try {
         const file = path.join(dir, 'azure-pipelines.yml');
         const template = path.join(PROJECT_ROOT, 'pipelines/templates/deploy-environment.yml');
-        const parameters = { ...parametersOf(shipped[0]), dependsOn: [], pool: { name: 'mdp-apimcert' }, agentNetworkAccess: false };
+        const parameters = { ...parametersOf(shipped[0]), dependsOn: [], pool: { name: 'mdp-apimcert' }, agentNetworkAccess: false, allowEarlierExpiry: false, enabled: true };
         fs.writeFileSync(file, stringify({ stages: [{ template, parameters }] }));
         custom = compilePipeline(file);
         jobs = custom.stages.flatMap((s: any) => s.jobs);
@@ -268,6 +269,115 @@ describe('Azure DevOps pipeline', () => {
     const node = stage('synth').jobs[0].steps.find((s: any) => s.task === 'NodeTool@0');
     expect(node.inputs.versionSpec).toBe('22.x');
   });
+
+  describe('the rotation review before the approval', () => {
+    it("installs the project's runtime dependencies (npm ci --omit=dev) on Node 22 before the plan, for scripts/cert-rotation.ts", () => {
+      for (const env of shipped) {
+        const steps = planJob(env).steps;
+        const [node, install, plan] = [steps.findIndex((s: any) => s.task === 'NodeTool@0'), indexRunning(steps, 'npm ci --omit=dev --no-audit --no-fund'), indexRunning(steps, 'terraform-plan.sh')];
+        expect([env.name, node > -1, node < install, install > -1, install < plan]).toEqual([env.name, true, true, true, true]);
+      }
+    });
+
+    it('reviews the rotation in terraform-plan.sh after terraform init, with the certificate variables as the plan step gives them, before staging renames them and before terraform plan', () => {
+      const lines = read('pipelines/scripts/terraform-plan.sh').split('\n');
+      const at = (pattern: RegExp) => lines.findIndex((l) => pattern.test(l) && !l.trimStart().startsWith('#'));
+      const order = [
+        at(/terraform -chdir="\$stack_dir" init /),
+        at(/terraform -chdir="\$stack_dir" show -json >"\$work\/state.json"/),
+        at(/scripts\/cert-rotation.ts" "\$environment" --state-json "\$work\/state.json" --markdown/),
+        at(/export "TF_VAR_\$\{stem\}_pfx_path=\.certificates/),
+        at(/terraform -chdir="\$stack_dir" plan /),
+      ];
+      expect(order.every((line, i) => line > -1 && (i === 0 || line > order[i - 1]))).toBe(true);
+      // The plan step gives it the secure files' paths and the passwords: checked above, per environment.
+    });
+
+    it("puts the plan's summary.md on the run's summary page with ##vso[task.uploadsummary], after the plan and whatever happened", () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'upload-summary-'));
+      try {
+        for (const env of shipped) {
+          const steps = planJob(env).steps;
+          const upload = indexRunning(steps, '##vso[task.uploadsummary]');
+          expect([env.name, upload > indexRunning(steps, 'terraform-plan.sh'), steps[upload]?.condition]).toEqual([env.name, true, 'always()']);
+          // The step as the agent runs it, $(planDir) expanded: it names the absolute path, once the plan wrote the file.
+          const script = scriptOf(steps[upload]).replace(/\$\(planDir\)/g, dir);
+          const run = () => spawnSync('bash', ['-eo', 'pipefail', '-c', script], { encoding: 'utf8' });
+          fs.rmSync(path.join(dir, 'summary.md'), { force: true });
+          expect([run().status, run().stdout]).toEqual([0, '']);
+          fs.writeFileSync(path.join(dir, 'summary.md'), '### Certificates: x\n');
+          expect([run().status, run().stdout]).toEqual([0, `##vso[task.uploadsummary]${dir}/summary.md\n`]);
+        }
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('takes ALLOW_EARLIER_EXPIRY from the run-time parameter allowEarlierExpiry, off unless a person ticks it', () => {
+      expect(root.parameters).toEqual([expect.objectContaining({ name: 'allowEarlierExpiry', type: 'boolean', default: false })]);
+      for (const env of shipped) {
+        expect([env.name, parametersOf(env).allowEarlierExpiry, planStep(env).env.ALLOW_EARLIER_EXPIRY]).toEqual([env.name, '${{ parameters.allowEarlierExpiry }}', false]);
+      }
+      // Ticked: the template, compiled with the parameter true, hands the plan True (terraform-plan.sh takes it as 1).
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'allow-earlier-'));
+      try {
+        const file = path.join(dir, 'azure-pipelines.yml');
+        const template = path.join(PROJECT_ROOT, 'pipelines/templates/deploy-environment.yml');
+        fs.writeFileSync(file, stringify({ stages: [{ template, parameters: { ...parametersOf(shipped[0]), dependsOn: [], allowEarlierExpiry: true, enabled: true } }] }));
+        const ticked = compilePipeline(file).stages[0].jobs[0].steps.find((s: any) => s.displayName === 'terraform plan');
+        expect(ticked.env.ALLOW_EARLIER_EXPIRY).toBe(true);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  });
+
+  it("makes APIM serve the new certificates after a successful apply (apim-refresh.sh), with a fresh az login of its own, before the firewall closes", () => {
+    for (const env of shipped) {
+      const steps = applySteps(env);
+      const [apply, refresh, close] = ['pipelines/scripts/terraform-apply.sh', 'pipelines/scripts/apim-refresh.sh "$(stackDir)"', 'vault-network.sh close'].map((c) => indexRunning(steps, c));
+      expect([env.name, apply < refresh, refresh < close, steps[refresh]?.task, steps[refresh]?.inputs.azureSubscription, steps[refresh]?.condition]).toEqual([
+        env.name,
+        true,
+        true,
+        'AzureCLI@2',
+        env.azureDevOps.serviceConnection,
+        undefined, // succeeded(): never after a failed apply
+      ]);
+      // `terraform output` reads the state through the backend, as the apply did.
+      expect(steps[refresh].env).toEqual(expect.objectContaining({ ARM_ADO_PIPELINE_SERVICE_CONNECTION_ID: env.azureDevOps.serviceConnectionId, ARM_OIDC_REQUEST_TOKEN: '$(System.AccessToken)' }));
+    }
+  });
+
+  describe('the weekly expiry report', () => {
+    it('runs on a weekly schedule of main, also when nothing changed', () => {
+      expect(root.schedules).toEqual([expect.objectContaining({ cron: '0 6 * * 1', branches: { include: ['main'] }, always: true })]);
+    });
+
+    it('is all the scheduled run holds: one stage per environment, depending on nothing; nothing plans, applies or waits for an approval', () => {
+      expect(scheduled.stages.map((s: any) => [s.stage, s.dependsOn])).toEqual(shipped.map((env) => [`expiry_${stageId(env)}`, []]));
+      expect(JSON.stringify(scheduled)).not.toMatch(/terraform-(plan|apply)\.sh|"deployment"|"environment"|DownloadSecureFile/);
+    });
+
+    it('is no part of any other run', () => {
+      expect(compiled.stages.filter((s: any) => s.stage.startsWith('expiry_'))).toEqual([]);
+      expect(JSON.stringify(compiled)).not.toContain('expiry-report.sh');
+    });
+
+    it("synthesizes with the runtime dependencies only, reads the state with the plan's service connection, and fails visibly", () => {
+      for (const env of shipped) {
+        const steps = expirySteps(env);
+        const order = ['npm ci --omit=dev --no-audit --no-fund', 'npm run synth', 'install-terraform.sh', 'pipelines/scripts/expiry-report.sh "$(stackDir)"', '##vso[task.uploadsummary]'].map((c) => indexRunning(steps, c));
+        expect([env.name, order.every((i, n) => i > -1 && (n === 0 || i > order[n - 1]))]).toEqual([env.name, true]);
+        const report = reportStep(env);
+        expect([env.name, report.task, report.inputs.azureSubscription, report.condition, report.env.EXPIRY_WARN_DAYS]).toEqual([env.name, 'AzureCLI@2', env.azureDevOps.serviceConnection, undefined, 30]);
+        expect([env.name, expiryStage(env).variables[0].group, expiryStage(env).jobs[0].pool]).toEqual([env.name, env.azureDevOps.variableGroup, env.azureDevOps.pool]);
+        // The report on the summary page also when the stage failed; no secret, no vault firewall.
+        expect(steps[order[4]].condition).toBe('always()');
+        expect(JSON.stringify(steps)).not.toMatch(/TF_PLAN_ENCRYPTION_KEY|password|vault-network/i);
+      }
+    });
+  });
 });
 
 describe('GitHub Actions workflow', () => {
@@ -275,6 +385,7 @@ describe('GitHub Actions workflow', () => {
   const jobs = workflow.jobs as Record<string, any>;
   const plan = (env: PipelineEnvironment) => jobs[`plan-${env.name}`];
   const apply = (env: PipelineEnvironment) => jobs[`apply-${env.name}`];
+  const expiry = (env: PipelineEnvironment) => jobs[`expiry-${env.name}`];
   const stepNamed = (job: any, name: string) => job.steps.find((s: any) => s.name === name);
   const indexRunning = (job: any, command: string) => job.steps.findIndex((s: any) => String(s.run ?? '').includes(command));
   const certificateSecrets = (c: PipelineCertificate) => [c.githubSecrets.file, ...(c.githubSecrets.password ? [c.githubSecrets.password] : [])];
@@ -296,10 +407,82 @@ describe('GitHub Actions workflow', () => {
     }
   });
 
-  it('has a plan and an apply job per environment, in promotion order, each after the one before', () => {
+  it('has a plan and an apply job per environment, in promotion order, each after the one before, and an expiry report job each', () => {
     const order = ['synth', ...promotionOrder.flatMap((name) => [`plan-${name}`, `apply-${name}`])];
-    expect(Object.keys(jobs)).toEqual(order);
+    expect(Object.keys(jobs)).toEqual([...order, ...promotionOrder.map((name) => `expiry-${name}`)]);
     expect(order.slice(1).map((id) => jobs[id].needs)).toEqual(order.slice(0, -1));
+  });
+
+  it('runs the expiry report jobs on the weekly schedule only, and synth, plan and apply on every other event only', () => {
+    expect(workflow.on.schedule).toEqual([{ cron: '0 6 * * 1' }]);
+    expect(Object.keys(jobs).filter((id) => jobs[id].if === "github.event_name == 'schedule'")).toEqual(promotionOrder.map((name) => `expiry-${name}`));
+    expect(Object.keys(jobs).filter((id) => jobs[id].if === "github.event_name != 'schedule'")).toEqual(['synth', ...promotionOrder.flatMap((name) => [`plan-${name}`, `apply-${name}`])]);
+  });
+
+  it('keeps the scheduled report out of the deployments\' concurrency group, so that it never cancels a run waiting for its reviewers', () => {
+    expect(workflow.concurrency).toEqual({ group: "${{ github.event_name == 'schedule' && 'expiry-report' || 'deploy' }}", 'cancel-in-progress': false });
+  });
+
+  describe('the rotation review before the approval', () => {
+    it("installs the project's runtime dependencies (npm ci --omit=dev) on Node 22 before the plan, for scripts/cert-rotation.ts", () => {
+      for (const env of shipped) {
+        const node = plan(env).steps.findIndex((s: any) => String(s.uses).startsWith('actions/setup-node@'));
+        const install = indexRunning(plan(env), 'npm ci --omit=dev --no-audit --no-fund');
+        expect([env.name, plan(env).steps[node].with['node-version'], node < install, install > -1, install < indexRunning(plan(env), 'terraform-plan.sh')]).toEqual([env.name, 22, true, true, true]);
+      }
+    });
+
+    it("appends the plan's summary.md to the run's summary page ($GITHUB_STEP_SUMMARY), after the plan and whatever happened", () => {
+      for (const env of shipped) {
+        const index = plan(env).steps.findIndex((s: any) => String(s.run ?? '').includes('$GITHUB_STEP_SUMMARY'));
+        const step = plan(env).steps[index];
+        expect([env.name, index > indexRunning(plan(env), 'terraform-plan.sh'), step?.if]).toEqual([env.name, true, 'always()']);
+        const runnerTemp = fs.mkdtempSync(path.join(os.tmpdir(), 'step-summary-'));
+        try {
+          const stepSummary = path.join(runnerTemp, 'step-summary.md');
+          fs.writeFileSync(stepSummary, '');
+          const run = () => runWorkflowStep(step.run, { cwd: runnerTemp, env: { RUNNER_TEMP: runnerTemp, GITHUB_STEP_SUMMARY: stepSummary }, inputs: {} });
+          expect([run().status, fs.readFileSync(stepSummary, 'utf8')]).toEqual([0, '']);
+          fs.mkdirSync(path.join(runnerTemp, 'plan'));
+          fs.writeFileSync(path.join(runnerTemp, 'plan', 'summary.md'), '### Certificates: x\n');
+          expect([run().status, fs.readFileSync(stepSummary, 'utf8')]).toEqual([0, '### Certificates: x\n']);
+        } finally {
+          fs.rmSync(runnerTemp, { recursive: true, force: true });
+        }
+      }
+    });
+
+    it('takes ALLOW_EARLIER_EXPIRY from the workflow_dispatch input allow-earlier-expiry, a boolean off by default', () => {
+      expect(workflow.on.workflow_dispatch.inputs['allow-earlier-expiry']).toEqual(expect.objectContaining({ type: 'boolean', default: false }));
+      for (const env of shipped) expect([env.name, stepNamed(plan(env), 'terraform plan').env.ALLOW_EARLIER_EXPIRY]).toEqual([env.name, '${{ inputs.allow-earlier-expiry }}']);
+    });
+  });
+
+  it('makes APIM serve the new certificates after a successful apply (apim-refresh.sh), logged in afresh, before the firewall closes', () => {
+    for (const env of shipped) {
+      const steps = apply(env).steps;
+      const refresh = indexRunning(apply(env), 'pipelines/scripts/apim-refresh.sh "$STACK_DIR"');
+      const login = steps.findLastIndex((s: any) => String(s.uses).startsWith('azure/login@'));
+      expect([env.name, indexRunning(apply(env), 'terraform-apply.sh') < login, login < refresh, refresh < indexRunning(apply(env), 'vault-network.sh close'), steps[refresh]?.if]).toEqual([
+        env.name,
+        true,
+        true,
+        true,
+        undefined, // success(): never after a failed apply
+      ]);
+    }
+  });
+
+  it("reports each environment's expiry with the plan's identity: synthesized on runtime dependencies only, no secret, no firewall, the report on the summary page", () => {
+    for (const env of shipped) {
+      const job = expiry(env);
+      expect([env.name, job.environment, job['runs-on'], secretsReadBy(job), job.permissions['id-token'], job.env.EXPIRY_WARN_DAYS]).toEqual([env.name, env.github.planEnvironment, env.github.runsOn, [], 'write', '30']);
+      const order = ['npm ci --omit=dev --no-audit --no-fund', 'npm run synth', 'pipelines/scripts/expiry-report.sh "$STACK_DIR"', '$GITHUB_STEP_SUMMARY'].map((c) => indexRunning(job, c));
+      const terraform = job.steps.findIndex((s: any) => String(s.uses).startsWith('hashicorp/setup-terraform@'));
+      const login = job.steps.findIndex((s: any) => String(s.uses).startsWith('azure/login@'));
+      expect([env.name, order.every((i, n) => i > -1 && (n === 0 || i > order[n - 1])), order[1] < terraform, terraform < order[2], login < order[2]]).toEqual([env.name, true, true, true, true]);
+      expect([env.name, job.steps[order[3]].if, JSON.stringify(job).includes('vault-network'), 'needs' in job]).toEqual([env.name, 'always()', false, false]);
+    }
   });
 
   it('plans and applies on the GitHub environments each environment names, the apply with time for an APIM creation', () => {
@@ -364,9 +547,9 @@ describe('GitHub Actions workflow', () => {
     for (const env of shipped) expect([env.name, plan(env)['runs-on'], apply(env)['runs-on']]).toEqual([env.name, env.github.runsOn, env.github.runsOn]);
   });
 
-  it('uses OIDC in every deploying job, and removes the certificate files whatever happens', () => {
+  it('uses OIDC in every deploying and reporting job, and removes the certificate files whatever happens', () => {
     for (const env of shipped) {
-      for (const job of [plan(env), apply(env)]) {
+      for (const job of [plan(env), apply(env), expiry(env)]) {
         expect([env.name, job.permissions['id-token'], job.env.ARM_USE_OIDC, job.steps.some((s: any) => String(s.uses).startsWith('azure/login@'))]).toEqual([env.name, 'write', 'true', true]);
       }
       if (env.certificates.length) expect(stepNamed(plan(env), 'Remove the certificate files').if).toBe('always()');

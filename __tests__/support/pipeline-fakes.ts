@@ -119,8 +119,11 @@ export function fingerprintOf(file: string, pfxPassword?: string): string {
   return execFileSync('openssl', ['x509', '-noout', '-fingerprint', '-sha256'], { input: pem, encoding: 'utf8' }).trim();
 }
 
-/** Runs one of pipelines/scripts with the fakes' environment, from the project root. */
-export function runPipelineScript(script: string, args: string[], env: Record<string, string>) {
-  const result = spawnSync('bash', [path.join(PROJECT_ROOT, 'pipelines/scripts', script), ...args], { cwd: PROJECT_ROOT, encoding: 'utf8', env, timeout: 60_000 });
+/**
+ * Runs one of pipelines/scripts with the fakes' environment, from the project root, or from `root`: a copy
+ * of the project whose environments/ holds the environment a script's node tools look up.
+ */
+export function runPipelineScript(script: string, args: string[], env: Record<string, string>, root = PROJECT_ROOT) {
+  const result = spawnSync('bash', [path.join(root, 'pipelines/scripts', script), ...args], { cwd: root, encoding: 'utf8', env, timeout: 60_000 });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }

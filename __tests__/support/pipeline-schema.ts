@@ -27,3 +27,20 @@ export function azurePipelinesValidator(schemaFile: string): ValidateFunction {
   }
   return require(cached) as ValidateFunction;
 }
+
+/**
+ * A parsed pipeline as Microsoft's schema expects to see it. Azure DevOps reads every YAML scalar as a
+ * string, and the schema says so for the pipeline's own keywords: a number such as timeoutInMinutes: 180
+ * is a string to it, and its booleans are strings ("true", "false"; always: true of a schedule). A task's
+ * inputs are typed by the task's definition instead, and there the schema wants booleans
+ * (addSpnToEnvironment: true). The YAML parser makes numbers and booleans of them all.
+ */
+export function asAzureDevOpsReadsIt(node: unknown, inTaskInputs = false): unknown {
+  if (typeof node === 'number' || (typeof node === 'boolean' && !inTaskInputs)) return String(node);
+  if (Array.isArray(node)) return node.map((item) => asAzureDevOpsReadsIt(item, inTaskInputs));
+  if (node && typeof node === 'object') {
+    const isTask = 'task' in node;
+    return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, asAzureDevOpsReadsIt(value, inTaskInputs || (isTask && key === 'inputs'))]));
+  }
+  return node;
+}

@@ -12,17 +12,21 @@ export function secretsReadBy(node: unknown): string[] {
 }
 
 /**
- * A step's `env:` as the runner would give it, with each `${{ secrets.X }}` / `${{ vars.X }}` replaced by
- * the given value (or "", as GitHub gives a secret the environment lacks). Any other expression fails.
+ * A step's `env:` as the runner would give it, with each `${{ secrets.X }}` / `${{ vars.X }}` /
+ * `${{ inputs.X }}` replaced by the given value (or "", as GitHub gives a secret the environment lacks,
+ * and every input on a run that is not a workflow_dispatch). Any other expression fails.
  */
-export function stepEnvironment(env: Record<string, string> | undefined, context: { secrets?: Record<string, string>; vars?: Record<string, string> }): Record<string, string> {
+export function stepEnvironment(
+  env: Record<string, string> | undefined,
+  context: { secrets?: Record<string, string>; vars?: Record<string, string>; inputs?: Record<string, string | boolean> },
+): Record<string, string> {
   return Object.fromEntries(
     Object.entries(env ?? {}).map(([name, value]) => [
       name,
       String(value).replace(/\$\{\{\s*(.*?)\s*\}\}/g, (_, expression: string) => {
-        const m = /^(secrets|vars)\.(\w+)$/.exec(expression);
+        const m = /^(secrets|vars|inputs)\.([\w-]+)$/.exec(expression);
         if (!m) throw new Error(`the step's env holds an expression the test cannot evaluate: ${expression}`);
-        return context[m[1] as 'secrets' | 'vars']?.[m[2]] ?? '';
+        return String(context[m[1] as 'secrets' | 'vars' | 'inputs']?.[m[2]] ?? '');
       }),
     ]),
   );
@@ -41,16 +45,26 @@ export function actionValidator(text: string): { status: number | null; output: 
   }
 }
 
+/** Why an Azure DevOps run was started (Build.Reason): a push to main, a person, or the schedule. */
+export type BuildReason = 'IndividualCI' | 'Manual' | 'Schedule';
+
 /**
- * A generated azure-pipelines.yml compiled as Azure DevOps would, against the project's templates: the
- * text is written where the real one lives relative to pipelines/templates/ (a link to the project's).
+ * A generated azure-pipelines.yml compiled as Azure DevOps would for a run started for `buildReason`,
+ * against the project's templates: the text is written where the real one lives relative to
+ * pipelines/templates/ (a link to the project's). The pipeline's compile-time comparisons of Build.Reason
+ * (`${{ eq(variables['Build.Reason'], 'Schedule') }}`, and ne) are settled first, as Azure DevOps settles
+ * them when it compiles a run; any other use of a variable at compile time fails the call.
  */
-export function compileGeneratedPipeline(text: string): any {
+export function compileGeneratedPipeline(text: string, buildReason: BuildReason = 'IndividualCI'): any {
+  const settled = text.replace(/\$\{\{\s*(eq|ne)\(variables\['Build\.Reason'\],\s*'(\w+)'\)\s*\}\}/g, (_, op: string, value: string) =>
+    String((op === 'eq') === (value.toLowerCase() === buildReason.toLowerCase())),
+  );
+  if (/variables\[/.test(settled)) throw new Error(`the pipeline reads a variable at compile time that the test does not settle: ${/.*variables\[.*/.exec(settled)?.[0].trim()}`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'generated-pipeline-'));
   try {
     fs.symlinkSync(path.join(PROJECT_ROOT, 'pipelines/templates'), path.join(dir, 'templates'));
     const file = path.join(dir, 'azure-pipelines.yml');
-    fs.writeFileSync(file, text);
+    fs.writeFileSync(file, settled);
     return compilePipeline(file);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

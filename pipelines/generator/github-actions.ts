@@ -1,5 +1,6 @@
 import { CONVENTIONS, type PipelineCertificate, type PipelineEnvironment } from './conventions';
 import { generatedHeader } from './generated-files';
+import { SCHEDULE } from './schedule';
 import { TOOLCHAIN } from './toolchain';
 import { commented, renderYaml, spaced } from './yaml-text';
 
@@ -10,14 +11,27 @@ const DESCRIPTION = `
 Synthesize once, then plan and apply each environment's stack in promotion order, in two jobs each:
 plan-<env>, bound to a GitHub environment without reviewers that holds the certificate secrets, and
 apply-<env>, bound to the environment whose required reviewers approve once the plan is uploaded (GitHub
-applies an environment's protection rules when a job that uses it is about to start). The certificates
-travel to the apply inside the encrypted plan (pipelines/scripts/terraform-plan.sh says why).
+applies an environment's protection rules when a job that uses it is about to start). The plan job puts
+what each certificate file does to Key Vault (new, unchanged, rotating, with expiry dates) and the plan's
+summary on the run's summary page, for the reviewers; the apply job ends by making API Management serve
+the new certificates. The certificates travel to the apply inside the encrypted plan
+(pipelines/scripts/terraform-plan.sh says why).
+
+The weekly scheduled run holds nothing of that: one expiry-<env> job per environment reports each
+certificate's expiry from the stack's state and fails when one expires within ${SCHEDULE.warnDays} days.
 
 Every job names the secrets it reads, each as \${{ secrets.<NAME> }}: GitHub gives an environment's
 secrets only to the jobs bound to it, and this workflow hands none on (no \`secrets: inherit\`, no
 toJSON(secrets)). Above each plan job: what to create in GitHub for that environment
 (docs/deploying.md, "GitHub Actions"). Logins use OIDC (azure/login, id-token: write), never a client
 secret.`;
+
+/** The workflow_dispatch input that lets a plan accept a certificate expiring before the one in Key Vault. */
+export const ALLOW_EARLIER_EXPIRY_INPUT = 'allow-earlier-expiry';
+
+// Every job runs either on the schedule (the expiry report) or on any other event (synth, plan, apply).
+const SCHEDULED = "github.event_name == 'schedule'";
+const NOT_SCHEDULED = "github.event_name != 'schedule'";
 
 /** .github/workflows/deploy.yml for the environments, given in promotion order. */
 export function githubWorkflow(environments: readonly PipelineEnvironment[]): string {
@@ -28,17 +42,39 @@ export function githubWorkflow(environments: readonly PipelineEnvironment[]): st
     jobs[applyJobId(env)] = spaced(applyJob(env));
     previous = applyJobId(env);
   }
+  environments.forEach((env, i) => {
+    const comment = i === 0 ? 'The weekly expiry report: on the schedule only, one job per environment, all at once, each on the plan\'s\nGitHub environment (its federated credential and variables; it reads no secret).' : undefined;
+    jobs[expiryJobId(env)] = spaced(expiryJob(env), comment);
+  });
   return renderYaml(`${generatedHeader()}\n${DESCRIPTION}`, {
     name: 'deploy',
-    on: spaced({ push: { branches: ['main'] }, workflow_dispatch: null }),
+    on: spaced({
+      push: { branches: ['main'] },
+      workflow_dispatch: {
+        inputs: {
+          [ALLOW_EARLIER_EXPIRY_INPUT]: commented('Per run, never stored: going back to an older certificate is decided once, not for good.', {
+            description: 'Allow a certificate that expires before the one in Key Vault (ALLOW_EARLIER_EXPIRY)',
+            type: 'boolean',
+            default: false,
+          }),
+        },
+      },
+      schedule: [{ cron: SCHEDULE.cron }],
+    }),
     permissions: spaced({ contents: 'read' }),
-    concurrency: spaced({ group: 'deploy', 'cancel-in-progress': false }),
+    concurrency: spaced(
+      commented(
+        "Deployments queue behind one another; the report has a group of its own, so that a scheduled run never\ncancels a deployment waiting for its reviewers (GitHub keeps one pending run per group) nor waits for one.",
+        { group: `\${{ ${SCHEDULED} && 'expiry-report' || 'deploy' }}`, 'cancel-in-progress': false },
+      ),
+    ),
     jobs: spaced(jobs),
   });
 }
 
 export const planJobId = (env: PipelineEnvironment) => `plan-${env.name}`;
 export const applyJobId = (env: PipelineEnvironment) => `apply-${env.name}`;
+export const expiryJobId = (env: PipelineEnvironment) => `expiry-${env.name}`;
 
 const secret = (name: string) => `\${{ secrets.${name} }}`;
 const STACK_DIR = '"$STACK_DIR"';
@@ -46,6 +82,7 @@ const PLAN_DIR = '"$RUNNER_TEMP/plan"';
 
 function synthJob() {
   return {
+    if: NOT_SCHEDULED,
     'runs-on': 'ubuntu-24.04',
     steps: [
       { uses: 'actions/checkout@v4' },
@@ -77,7 +114,7 @@ function jobBase(env: PipelineEnvironment) {
 /** Checkout, Node, the synthesized stacks (and `downloads`), Terraform, and the Azure login. */
 const setupSteps = (downloads: unknown[]) => [
   { uses: 'actions/checkout@v4' },
-  commented('pipelines/scripts/plan-seal.js seals and opens the plan; a self-hosted runner may have no Node.', {
+  commented('Node runs pipelines/scripts/plan-seal.js (plan and apply) and scripts/cert-rotation.ts (plan); a\nself-hosted runner may have none.', {
     uses: 'actions/setup-node@v4',
     with: { 'node-version': TOOLCHAIN.node },
   }),
@@ -149,6 +186,7 @@ function planJob(env: PipelineEnvironment, needs: string) {
   return {
     name: `Plan ${env.name}`,
     needs,
+    if: NOT_SCHEDULED,
     'runs-on': base['runs-on'],
     environment: env.github.planEnvironment,
     'timeout-minutes': 60,
@@ -156,6 +194,7 @@ function planJob(env: PipelineEnvironment, needs: string) {
     env: base.env,
     steps: [
       ...setupSteps([]),
+      runtimeDependencies('terraform-plan.sh runs scripts/cert-rotation.ts before the plan.'),
       { name: 'Check resource providers', run: `pipelines/scripts/check-resource-providers.sh ${STACK_DIR}` },
       ...(hasCertificates ? [writeCertificatesStep(env)] : []),
       commented("A step of its own: azure/login's session lasts the whole job, and a watcher left for a vault that\ndoes not exist yet keeps using it.", {
@@ -167,6 +206,8 @@ function planJob(env: PipelineEnvironment, needs: string) {
         env: {
           [CONVENTIONS.planEncryptionKey]: secret(CONVENTIONS.planEncryptionKey),
           ...Object.fromEntries(pfx.map((c) => [`TF_VAR_${c.stem}_pfx_password`, secret(c.githubSecrets.password as string)])),
+          // true, false, or nothing on a push; terraform-plan.sh takes true as 1.
+          ALLOW_EARLIER_EXPIRY: `\${{ inputs.${ALLOW_EARLIER_EXPIRY_INPUT} }}`,
         },
         run: [
           'set -euo pipefail',
@@ -184,6 +225,10 @@ function planJob(env: PipelineEnvironment, needs: string) {
         run: `pipelines/scripts/vault-network.sh close ${STACK_DIR}`,
       }),
       ...(hasCertificates ? [{ name: 'Remove the certificate files', if: 'always()', run: 'rm -rf "$RUNNER_TEMP/certificates"' }] : []),
+      commented(
+        'What the reviewers of the apply read before approving; also after a refused rotation, whose table says why.',
+        publishSummary('Show the rotation and the plan on the summary page', '$RUNNER_TEMP/plan/summary.md'),
+      ),
       {
         uses: 'actions/upload-artifact@v4',
         with: {
@@ -202,6 +247,7 @@ function applyJob(env: PipelineEnvironment) {
   return {
     name: `Apply ${env.name}`,
     needs: planJobId(env),
+    if: NOT_SCHEDULED,
     'runs-on': base['runs-on'],
     environment: env.github.environment,
     'timeout-minutes': commented(
@@ -223,7 +269,11 @@ function applyJob(env: PipelineEnvironment) {
           '',
         ].join('\n'),
       },
-      commented("az's OIDC login cannot renew itself, and may not outlive a long apply: close logs in afresh.", azureLogin('always()')),
+      commented("az's OIDC login cannot renew itself, and may not outlive a long apply: log in afresh for what follows.", azureLogin('always()')),
+      commented("Only after a successful apply, and before the firewall closes: it reads Key Vault's data plane.", {
+        name: "APIM serves Key Vault's current certificates",
+        run: `pipelines/scripts/apim-refresh.sh ${STACK_DIR}`,
+      }),
       commented("Runs on failure, timeout and cancellation too, so that the runner's address never stays in the rules.", {
         name: "Close the vault's firewall to this runner",
         if: 'always()',
@@ -232,6 +282,45 @@ function applyJob(env: PipelineEnvironment) {
     ],
   };
 }
+
+/**
+ * The weekly expiry report of one environment: synthesizes its stack itself (the scheduled run has no synth
+ * job), reads the state with the plan's identity and reports with scripts/cert-report.ts. No secret, no
+ * certificate, no Key Vault data plane (so no firewall opening): state read access is all it needs.
+ */
+function expiryJob(env: PipelineEnvironment) {
+  const base = jobBase(env);
+  return {
+    name: `Certificate expiry ${env.name}`,
+    if: SCHEDULED,
+    'runs-on': base['runs-on'],
+    environment: env.github.planEnvironment,
+    'timeout-minutes': 30,
+    permissions: base.permissions,
+    // The vault's firewall is none of its business: no AGENT_NETWORK_ACCESS.
+    env: { ...Object.fromEntries(Object.entries(base.env).filter(([name]) => name !== 'AGENT_NETWORK_ACCESS')), EXPIRY_WARN_DAYS: String(SCHEDULE.warnDays) },
+    steps: [
+      { uses: 'actions/checkout@v4' },
+      { uses: 'actions/setup-node@v4', with: { 'node-version': TOOLCHAIN.node } },
+      runtimeDependencies('synth and scripts/cert-report.ts need no more.'),
+      { name: 'npm run synth', run: 'npm run synth' },
+      { uses: 'hashicorp/setup-terraform@v3', with: { terraform_version: TOOLCHAIN.terraform, terraform_wrapper: false } },
+      azureLogin(),
+      { name: 'Certificate expiry report', run: `pipelines/scripts/expiry-report.sh ${STACK_DIR} "$RUNNER_TEMP/expiry-report.md"` },
+      commented('Also when the report failed the job: that is when someone needs to read it.', publishSummary('Show the report on the summary page', '$RUNNER_TEMP/expiry-report.md')),
+    ],
+  };
+}
+
+const runtimeDependencies = (why: string) =>
+  commented(`The runtime dependencies only: ${why}`, { name: 'npm ci (runtime dependencies)', run: 'npm ci --omit=dev --no-audit --no-fund' });
+
+/** A step that appends a Markdown file, when a step before it wrote one, to the run's summary page. */
+const publishSummary = (name: string, file: string) => ({
+  name,
+  if: 'always()',
+  run: `if [ -s "${file}" ]; then cat "${file}" >>"$GITHUB_STEP_SUMMARY"; fi`,
+});
 
 /** The comment above an environment's plan job: where it comes from, and what must exist in GitHub. */
 function whatToCreate(env: PipelineEnvironment): string {

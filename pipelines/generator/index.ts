@@ -6,10 +6,11 @@ import { GITHUB_WORKFLOW_FILE, githubWorkflow } from './github-actions';
 import type { EnvironmentFile } from './pipeline-settings';
 import { promotionOrder } from './promotion-order';
 
-export { AZURE_PIPELINE_FILE } from './azure-devops';
+export { ALLOW_EARLIER_EXPIRY_PARAMETER, AZURE_PIPELINE_FILE } from './azure-devops';
 export { CONVENTIONS, resolvePipelineEnvironment, type PipelineCertificate, type PipelineEnvironment } from './conventions';
 export { GENERATE_COMMAND, GENERATED_MARKER, staleFiles, staleReport, writeGeneratedFiles, type StaleFile } from './generated-files';
-export { GITHUB_WORKFLOW_FILE, applyJobId, planJobId } from './github-actions';
+export { ALLOW_EARLIER_EXPIRY_INPUT, GITHUB_WORKFLOW_FILE, applyJobId, expiryJobId, planJobId } from './github-actions';
+export { SCHEDULE } from './schedule';
 export type { EnvironmentFile } from './pipeline-settings';
 export { promotionOrder } from './promotion-order';
 

@@ -41,15 +41,16 @@ require_remote_state() {
   fi
 }
 
-# plan_work_dir STACK_DIR: a fresh, owner-only directory for one stack's clear plan and certificates, in
-# the job's temporary directory (emptied by the agent at the start and end of every job), with anything
-# a killed earlier run left there removed first.
+# plan_work_dir STACK_DIR [PURPOSE]: a fresh, owner-only directory for one stack's clear plan,
+# certificates and state document, in the job's temporary directory (emptied by the agent at the start
+# and end of every job), with anything a killed earlier run left there removed first. PURPOSE (default
+# plan) names it, so that two scripts of one job never share one.
 plan_work_dir() {
   local root=${AGENT_TEMPDIRECTORY:-${RUNNER_TEMP:-}}
   # Outside a pipeline job there is no per-job directory to rely on: a private one of mktemp's.
   [ -n "$root" ] || { mktemp -d; return; }
   local dir
-  dir="$root/apimcert-plan-$(basename "$1")"
+  dir="$root/apimcert-${2:-plan}-$(basename "$1")"
   rm -rf "$dir"
   (umask 077 && mkdir -p "$dir")
   echo "$dir"
