@@ -135,7 +135,8 @@ describe('vault-network.sh', () => {
     expect(fakes.calls('curl')).toEqual([['curl', '-fsS', '--max-time', '10', 'https://api.ipify.org']]);
     expect(fakes.calls('az')).toEqual([
       az('keyvault', 'show', '--name', vault, '--resource-group', group, '--query', "join(' ', [properties.networkAcls.defaultAction || 'Allow', properties.publicNetworkAccess || 'Enabled'])", '-o', 'tsv'),
-      az('keyvault', 'network-rule', 'list', '--name', vault, '--resource-group', group, '--query', 'ipRules[].value', '-o', 'tsv'),
+      // Once to see whether the agent's rule is someone else's, once to add what is missing.
+      ...Array(2).fill(az('keyvault', 'network-rule', 'list', '--name', vault, '--resource-group', group, '--query', 'ipRules[].value', '-o', 'tsv')),
       ruleAdd(`${AGENT_IP}/32`),
       ruleAdd('203.0.113.10'),
       // The first two answer ForbiddenByFirewall, as a vault does until its new rule has taken effect.
@@ -150,6 +151,16 @@ describe('vault-network.sh', () => {
     writeStack(stack, manifest({ keyVault: { ipRules: ['203.0.113.10', '192.0.2.0/24'] } }));
     expect(network('open').status).toBe(0);
     expect(fakes.calls('az').filter((c) => c[3] === 'add')).toEqual([ruleAdd(`${AGENT_IP}/32`), ruleAdd('192.0.2.0/24')]);
+  });
+
+  it('never removes an agent rule the vault had before the job (a self-hosted agent\'s, or one added by hand)', () => {
+    fakes.set('vault');
+    fakes.set('rules', `${AGENT_IP}/32\n`);
+    expect(network('open').status).toBe(0);
+    expect(fakes.calls('az').filter((c) => c[3] === 'add' && c.includes(`${AGENT_IP}/32`))).toEqual([]);
+    expect(network('close').status).toBe(0);
+    expect(fakes.calls('az').filter((c) => c[3] === 'remove')).toEqual([]);
+    expect(rules()).toContain(`${AGENT_IP}/32`);
   });
 
   it('open takes the address from AGENT_IP without asking anyone, or from IP_LOOKUP_URL', () => {

@@ -84,6 +84,16 @@ agent_ip() {
 
 # Adds the agent's rule and every configured rule the vault lacks. Each add rewrites the vault's
 # network ACLs, so rules already there are not sent again.
+rule_present() {
+  local wanted=$1 present rule
+  present=$(az keyvault network-rule list --name "$vault" --resource-group "$resource_group" --query 'ipRules[].value' -o tsv) ||
+    fail "could not read the network rules of vault $vault"
+  while IFS= read -r rule; do
+    [ -n "$rule" ] && same_rule "$rule" "$wanted" && return 0
+  done <<<"$present"
+  return 1
+}
+
 add_rules() {
   local ip=$1 present rule wanted
   local -a existing
@@ -167,6 +177,14 @@ open() {
         ;;
     esac
     ip=$(agent_ip)
+    if rule_present "$ip/32"; then
+      # Someone else's rule (a self-hosted agent's permanent egress, a rule added by hand): `close` must not
+      # take it away, so nothing is recorded for it.
+      echo "vault $vault: $ip/32 is already allowed, not by this job; it stays after the job"
+      add_rules "$ip"
+      wait_for_data_plane "$ip"
+      return 0
+    fi
     # Recorded first, so that `close` removes the rule even when a later step of `open` fails.
     write_state "$ip"
     add_rules "$ip"
