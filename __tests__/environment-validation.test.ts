@@ -311,7 +311,7 @@ describe('environment validation', () => {
       expect(environmentWarnings({ file: FILE, config: { ...baseEnvironment, expiryWarnings: { contacts: [{ email: 'a@b.example' }] } } })).toEqual([]);
     });
 
-    it.each([['10.0.0.5'], ['192.168.1.0/24'], ['172.20.0.0/16'], ['127.0.0.1'], ['100.64.1.1'], ['224.0.0.1'], ['203.0.113.0/4']])('fails on the non-public IP rule %s, which Key Vault rejects', (ip) => {
+    it.each([['10.0.0.5'], ['192.168.1.0/24'], ['172.20.0.0/16'], ['127.0.0.1'], ['100.64.1.1'], ['224.0.0.1'], ['203.0.113.0/4'], ['172.32.0.0/8'], ['192.169.0.0/8']])('fails on the non-public IP rule %s, which Key Vault rejects', (ip) => {
       expect(problemsWith({ keyVault: { name: 'kv-unit', networkAcls: { defaultAction: 'Deny', ipRules: [ip] } } })).toEqual([
         expect.stringContaining(`keyVault.networkAcls.ipRules[0] = "${ip}": must be a public IPv4 address or CIDR range`),
       ]);

@@ -98,7 +98,7 @@ describe('KeyVault', () => {
     const { tf } = synthEnvironment({ keyVault: { name: 'kv-shared', existing: true } });
     const [, rbac, ...others] = only(tf.data, 'azurerm_key_vault').lifecycle.postcondition;
     expect(others).toEqual([]);
-    expect(rbac).toEqual({ condition: '${self.rbac_authorization_enabled}', error_message: expect.stringMatching(/^Key Vault "kv-shared" uses access policies, not Azure RBAC: .* Fix: switch the vault to the Azure RBAC permission model/) });
+    expect(rbac).toEqual({ condition: '${self.rbac_authorization_enabled == true}', error_message: expect.stringMatching(/^Key Vault "kv-shared" uses access policies, not Azure RBAC: .* Fix: switch the vault to the Azure RBAC permission model/) });
   });
 
   it('checks at plan time that an existing vault has no firewall when APIM reads it with a user-assigned identity', () => {
@@ -108,7 +108,7 @@ describe('KeyVault', () => {
     });
     const conditions = only(tf.data, 'azurerm_key_vault').lifecycle.postcondition;
     expect(conditions).toHaveLength(3);
-    expect(conditions[2].condition).toBe('${self.public_network_access_enabled && alltrue([for acl in self.network_acls : acl.default_action == "Allow"])}');
+    expect(conditions[2].condition).toBe('${self.public_network_access_enabled != false && alltrue([for acl in self.network_acls : acl.default_action == "Allow"])}');
     expect(conditions[2].error_message).toContain('Key Vault "kv-shared" has its firewall on');
     expect(conditions[2].error_message).toContain('Fix: let APIM read the vault with its system-assigned identity');
   });

@@ -87,7 +87,7 @@ export interface ClientCertificateProps {
   readonly policyFragment?: ClientCertificatePolicyFragmentOptions;
   /**
    * Replaces one API's whole policy with one that includes the fragment. Opt-in only, see
-   * `replaceWholePolicy`; security rule APIM3 warns at every synth naming the API.
+   * `replaceWholePolicy`; security rule APIM4 warns at every synth naming the API.
    * @default - no API policy: nothing of the API's own policy is changed
    */
   readonly apiPolicy?: ClientCertificateApiPolicyOptions;

@@ -30,7 +30,7 @@ export interface IKeyVault extends IConstruct {
    * Declares that API Management reads this vault with a user-assigned identity, which Microsoft does not
    * let through a Key Vault firewall ("Requirements for Key Vault firewall", API Management docs: the
    * system-assigned identity must be used). A vault created here is checked at synth by the security rules
-   * (APIM1); an existing vault gets a plan-time postcondition on its network rules.
+   * (APIM2); an existing vault gets a plan-time postcondition on its network rules.
    */
   requireReachableByUserAssignedIdentity(): void;
   /**
@@ -233,7 +233,7 @@ export class KeyVault extends KeyVaultBase {
     if (props.privateEndpoint) this.privateEndpoint = this.addPrivateEndpoint(props, props.privateEndpoint);
   }
 
-  /** Checked at synth on the stack's JSON by security rule APIM1, where the vault's settings are literal. */
+  /** Checked at synth on the stack's JSON by security rule APIM2, where the vault's settings are literal. */
   requireReachableByUserAssignedIdentity(): void {}
 
   private addPrivateEndpoint(props: KeyVaultProps, endpoint: KeyVaultPrivateEndpointProps): PrivateEndpoint {
@@ -282,11 +282,13 @@ class ExistingKeyVault extends KeyVaultBase {
         postcondition: [
           {
             // "Requirements for Key Vault firewall" (API Management docs): APIM reads through trusted-service connectivity.
+            // == / != rather than the bare attributes: the data source leaves them null when Azure does not
+            // return them, and a null condition would fail with Terraform's generic error, not this message.
             condition: '${!(self.public_network_access_enabled == false || anytrue([for acl in self.network_acls : acl.default_action == "Deny"])) || alltrue([for acl in self.network_acls : acl.bypass == "AzureServices"])}',
             errorMessage: `${this.label} has its firewall on without letting trusted Microsoft services through (bypass is not "AzureServices"), so API Management cannot read certificates from it. Fix: allow trusted Microsoft services on the vault (az keyvault update --bypass AzureServices), or give APIM a private network path to it.`,
           },
           {
-            condition: '${self.rbac_authorization_enabled}',
+            condition: '${self.rbac_authorization_enabled == true}',
             errorMessage: `${this.label} uses access policies, not Azure RBAC: the role assignments this stack makes would have no effect and the import would fail with 403 (Forbidden). Fix: switch the vault to the Azure RBAC permission model (az keyvault update --enable-rbac-authorization true, after granting the roles its access policies gave), or use a vault created by this stack.`,
           },
         ],
@@ -318,4 +320,4 @@ class ExistingKeyVault extends KeyVaultBase {
 }
 
 /** The vault's firewall lets any address through: public access on and default action Allow. */
-const FIREWALL_OFF = '${self.public_network_access_enabled && alltrue([for acl in self.network_acls : acl.default_action == "Allow"])}';
+const FIREWALL_OFF = '${self.public_network_access_enabled != false && alltrue([for acl in self.network_acls : acl.default_action == "Allow"])}';

@@ -100,7 +100,9 @@ function isPublicIpv4Rule(rule: string): boolean {
   if (!match || match.slice(1, 5).some((o) => Number(o) > 255 || (o.length > 1 && o.startsWith('0')))) return false;
   const bits = match[5] === undefined ? 32 : Number(match[5]);
   if (bits < 8 || bits > 32) return false;
-  const start = ipv4ToNumber(match.slice(1, 5).join('.'));
+  // The range a rule covers starts at its network address: 172.32.0.0/8 is 172.0.0.0/8.
+  const address = ipv4ToNumber(match.slice(1, 5).join('.'));
+  const start = address - (address % 2 ** (32 - bits));
   const end = start + 2 ** (32 - bits) - 1;
   // The rule's range must not touch any non-public range.
   return NON_PUBLIC_RANGES.every(([base, size]) => end < base || start > base + 2 ** (32 - size) - 1);
