@@ -75,8 +75,8 @@ describe('environment validation', () => {
   it('fails when a certificate name is already a Key Vault object of another environment sharing the vault', () => {
     const shared = { ...baseEnvironment, keyVault: { name: 'kv-shared', existing: true } };
     const problems = validateAcrossEnvironments([
-      { file: 'environments/test.ts', config: { ...shared, name: 'test', certificates: [{ name: 'partner' }] } },
-      { file: 'environments/prod.ts', config: { ...shared, name: 'prod', certificates: [{ name: 'partner' }] } },
+      { file: 'environments/test.ts', config: { ...shared, name: 'test', apiManagement: { ...shared.apiManagement, name: 'apim-test' }, certificates: [{ name: 'partner' }] } },
+      { file: 'environments/prod.ts', config: { ...shared, name: 'prod', apiManagement: { ...shared.apiManagement, name: 'apim-prod' }, certificates: [{ name: 'partner' }] } },
     ]).map((p) => p.message);
     expect(problems).toEqual([
       expect.stringMatching(/^environments\/prod\.ts: certificates\[0\]\.name = "partner": is already used in Key Vault "kv-shared" by certificates\[0\] of environments\/test\.ts \(.*a certificate also owns a secret and a key of that name\)/),
@@ -85,8 +85,8 @@ describe('environment validation', () => {
 
   it('fails when two environments have one name', () => {
     const problems = validateAcrossEnvironments([
-      { file: 'environments/a.ts', config: { ...baseEnvironment, keyVault: { name: 'kv-a' } } },
-      { file: 'environments/b.ts', config: { ...baseEnvironment, keyVault: { name: 'kv-b' } } },
+      { file: 'environments/a.ts', config: { ...baseEnvironment, keyVault: { name: 'kv-a' }, apiManagement: { ...baseEnvironment.apiManagement, name: 'apim-a' } } },
+      { file: 'environments/b.ts', config: { ...baseEnvironment, keyVault: { name: 'kv-b' }, apiManagement: { ...baseEnvironment.apiManagement, name: 'apim-b' } } },
     ]).map((p) => p.message);
     expect(problems).toEqual(['environments/b.ts: name = "unit": is already the name of the environment in environments/a.ts. Fix: give each environment its own name']);
   });
@@ -394,6 +394,24 @@ describe('environment validation', () => {
       expect(environmentWarnings({ file: FILE, config: baseEnvironment })).toEqual([expect.stringContaining("expiryWarnings.contacts = (not set): Key Vault's expiry e-mails go to the vault's certificate contacts")]);
       expect(environmentWarnings({ file: FILE, config: { ...baseEnvironment, expiryWarnings: { contacts: [{ email: 'a@b.example' }] } } })).toEqual([]);
     });
+  });
+
+  it('fails when two environments on one APIM instance would both create a certificate, fragment or backend of one name', () => {
+    const shared = { ...baseEnvironment, apiManagement: { name: 'apim-shared', existing: true, resourceGroupName: 'rg-apim' } };
+    const problems = validateAcrossEnvironments([
+      { file: 'environments/a.ts', config: { ...shared, name: 'a', keyVault: { name: 'kv-a' }, certificates: [{ name: 'partner', backend: { url: 'https://a.example' } }] } },
+      { file: 'environments/b.ts', config: { ...shared, name: 'b', keyVault: { name: 'kv-b' }, certificates: [{ name: 'partner', backend: { url: 'https://b.example' } }] } },
+    ]).map((p) => p.message);
+    expect(problems).toEqual([
+      expect.stringContaining('environments/b.ts: certificates[0].name = "partner": names the certificate "partner" in API Management "apim-shared", which environments/a.ts (certificates[0].name) creates too'),
+      expect.stringContaining('names the policy fragment "client-cert-partner"'),
+      expect.stringContaining('names the backend "partner"'),
+    ]);
+    // On different instances the same names are fine.
+    expect(validateAcrossEnvironments([
+      { file: 'environments/a.ts', config: { ...baseEnvironment, name: 'a', keyVault: { name: 'kv-a' }, apiManagement: { ...baseEnvironment.apiManagement, name: 'apim-a' } } },
+      { file: 'environments/b.ts', config: { ...baseEnvironment, name: 'b', keyVault: { name: 'kv-b' }, apiManagement: { ...baseEnvironment.apiManagement, name: 'apim-b' } } },
+    ])).toEqual([]);
   });
 
   it('fails when an environment file does not hold the environment of its name', () => {

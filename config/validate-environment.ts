@@ -319,7 +319,33 @@ export function validateAcrossEnvironments(sources: readonly EnvironmentSource[]
   const envNames = new Map<string, string>();
   const vaultObjects = new Map<string, { file: string; index: number }>();
   const apiPolicies = new Map<string, { file: string; index: number }>();
+  // Names this stack creates inside an APIM instance, which environments sharing one must not both claim.
+  const apimObjects = new Map<string, { file: string; field: string }>();
   for (const { file, config } of sources) {
+    const instance = `${(config.apiManagement.resourceGroupName ?? config.resourceGroup.name).toLowerCase()}/${config.apiManagement.name.toLowerCase()}`;
+    (config.certificates ?? []).forEach((c, index) => {
+      if (typeof c.name !== 'string') return;
+      const claims: [kind: string, name: string, field: string][] = [
+        ['certificate', c.name, `certificates[${index}].name`],
+        ['policy fragment', c.policyFragment?.name ?? `client-cert-${c.name}`, c.policyFragment?.name ? `certificates[${index}].policyFragment.name` : `certificates[${index}].name`],
+        ...(c.backend ? [['backend', c.backend.name ?? c.name, c.backend.name ? `certificates[${index}].backend.name` : `certificates[${index}].name`] as [string, string, string]] : []),
+      ];
+      for (const [kind, name, field] of claims) {
+        const key = `${instance}/${kind}/${name.toLowerCase()}`;
+        const first = apimObjects.get(key);
+        if (first && first.file !== file) {
+          problems.push(new ConfigurationError({
+            source: file,
+            field,
+            value: name,
+            rule: `names the ${kind} "${name}" in API Management "${config.apiManagement.name}", which ${first.file} (${first.field}) creates too: the second apply would fail with "already exists"`,
+            fix: 'give one of them another name (certificate, policyFragment.name or backend.name)',
+          }));
+        } else if (!first) {
+          apimObjects.set(key, { file, field });
+        }
+      }
+    });
     // Environments may share an existing APIM instance: one whole-policy replacement per API across all.
     const apim = config.apiManagement;
     (config.certificates ?? []).forEach((c, index) => {
