@@ -37,6 +37,10 @@ esac
     path.join(bin, 'terraform'),
     `#!/usr/bin/env bash
 printf '%s\\n' terraform "$@" | jq -Rsc 'split("\\n")[:-1]' >>"${dir}/calls"
+case "$2" in
+  state) printf '%s\\n' azurerm_api_management_backend.Certificate-mtls-backend_Backend azurerm_api_management_certificate.Certificate-mtls-backend_ApiManagementCertificate azurerm_key_vault_certificate.Certificate-mtls-backend_KeyVaultCertificate; exit 0 ;;
+  apply) env | grep -E '^TF_VAR_' | sort >"${dir}/refresh-vars"; exit 0 ;;
+esac
 cat <<'JSON'
 ${JSON.stringify({
   mtls_backend_apim_certificate_id: { sensitive: false, type: 'string', value: `${SUB}/certificates/mtls-backend` },
@@ -92,6 +96,27 @@ describe('apim-refresh.sh: APIM serves Key Vault\'s current version after an app
       '--body', `{"properties":{"credentials":{"certificate":["${NEW}"]}}}`, '--output', 'none',
     ]);
     expect(f.backend()).toBe(NEW);
+    // Then the state learns what APIM serves, for the weekly report: a refresh-only apply of APIM's objects.
+    expect(calls.at(-1)).toEqual([
+      'terraform', `-chdir=${f.stack}`, 'apply', '-refresh-only', '-auto-approve', '-input=false', '-no-color',
+      '-target=azurerm_api_management_backend.Certificate-mtls-backend_Backend', '-target=azurerm_api_management_certificate.Certificate-mtls-backend_ApiManagementCertificate',
+    ]);
+    expect(fs.readFileSync(path.join(dir, 'refresh-vars'), 'utf8').trim().split('\n')).toEqual([
+      `TF_VAR_mtls_backend_pfx_password=`,
+      `TF_VAR_mtls_backend_pfx_path=${path.join(f.stack, 'deployment.json')}`,
+      `TF_VAR_partner_orders_pfx_password=`,
+      `TF_VAR_partner_orders_pfx_path=${path.join(f.stack, 'deployment.json')}`,
+    ]);
+  });
+
+  it('names the certificate whose Key Vault read fails, and goes on with the others', () => {
+    const f = fakes(dir);
+    fs.writeFileSync(path.join(dir, 'bin', 'az-real'), fs.readFileSync(path.join(dir, 'bin', 'az')));
+    fs.writeFileSync(path.join(dir, 'bin', 'az'), `#!/usr/bin/env bash\ncase "$*" in *"certificates/mtls-backend"*"x509"*) echo "ERROR: Forbidden" >&2; exit 1 ;; esac\nexec bash "${path.join(dir, 'bin', 'az-real')}" "$@"\n`, { mode: 0o755 });
+    const result = f.run();
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("error: mtls-backend: could not read Key Vault's current version of the certificate");
+    expect(result.stdout).toContain('partner-orders: API Management serves');
   });
 
   it('leaves a backend that already presents the current thumbprint alone', () => {

@@ -9,8 +9,12 @@
 #   2. APIM's Refresh Secret operation on its certificate (Certificate_RefreshSecret), then APIM's
 #      thumbprint read back until it equals Key Vault's, for at most APIM_REFRESH_TIMEOUT_SECONDS;
 #   3. when the certificate has a backend: the backend presents certificates by thumbprint only, so it
-#      is pointed at the new one (PATCH credentials.certificate) and read back. Terraform's next refresh
-#      then finds the backend as its configuration computes it: no drift.
+#      is pointed at the new one (PATCH credentials.certificate) and read back;
+#   4. a refresh-only apply of the APIM certificates and backends, so that the state (which the weekly
+#      expiry report reads) holds what APIM serves now, not what it served when the plan was made.
+#      Terraform evaluates the whole configuration even then, so each certificate variable gets a
+#      placeholder (the manifest as the file, no password): a refresh-only apply changes nothing in Azure
+#      and reads no certificate file's content into state.
 # An az CLI step rather than Terraform (a terraform_data provisioner would run only when Terraform decides
 # to replace it, and would hide a failure to converge inside an apply that already changed things): it runs
 # after every apply, costs one call per certificate when nothing changed, and fails the job by name.
@@ -27,7 +31,8 @@ poll=${APIM_REFRESH_POLL_SECONDS:-15}
 api='api-version=2024-05-01'
 arm='https://management.azure.com'
 
-outputs=$("${TERRAFORM:-terraform}" -chdir="$stack_dir" output -json)
+terraform=${TERRAFORM:-terraform}
+outputs=$("$terraform" -chdir="$stack_dir" output -json)
 output() { jq -r --arg k "$1" '.[$k].value // empty' <<<"$outputs"; }
 upper() { tr '[:lower:]' '[:upper:]'; }
 
@@ -43,11 +48,20 @@ for entry in "${stems[@]}"; do
     failed=1
     continue
   fi
-  want=$(az keyvault certificate show --id "${secret_id/\/secrets\//\/certificates\/}" --query x509ThumbprintHex -o tsv | upper)
-  az rest --method post --url "$arm$apim_id/refreshSecret?$api" --output none
+  # One failed call names its certificate and moves on to the next, instead of ending the script.
+  if ! want=$(az keyvault certificate show --id "${secret_id/\/secrets\//\/certificates\/}" --query x509ThumbprintHex -o tsv | upper) || [ -z "$want" ]; then
+    echo "error: $name: could not read Key Vault's current version of the certificate" >&2
+    failed=1
+    continue
+  fi
+  if ! az rest --method post --url "$arm$apim_id/refreshSecret?$api" --output none; then
+    echo "error: $name: API Management refused to refresh the certificate from Key Vault (see above)" >&2
+    failed=1
+    continue
+  fi
   deadline=$((SECONDS + timeout))
   while :; do
-    have=$(az rest --method get --url "$arm$apim_id?$api" --query properties.thumbprint -o tsv | upper)
+    have=$(az rest --method get --url "$arm$apim_id?$api" --query properties.thumbprint -o tsv | upper) || have='(unreadable)'
     [ "$have" = "$want" ] && break
     if [ "$SECONDS" -ge "$deadline" ]; then
       echo "error: $name: API Management still serves $have after ${timeout}s, not Key Vault's current version $want. Fix: check that APIM's identity may read the secret (Key Vault Secrets User) and passes the vault's firewall, then run pipelines/scripts/apim-refresh.sh $stack_dir again" >&2
@@ -58,11 +72,11 @@ for entry in "${stems[@]}"; do
   done
   shown="$name: API Management serves $want, Key Vault's current version"
   if [ -n "$backend_id" ]; then
-    presented=$(az rest --method get --url "$arm$backend_id?$api" --query 'properties.credentials.certificate[0]' -o tsv | upper)
+    presented=$(az rest --method get --url "$arm$backend_id?$api" --query 'properties.credentials.certificate[0]' -o tsv | upper) || presented='(unreadable)'
     if [ "$presented" != "$want" ]; then
       az rest --method patch --url "$arm$backend_id?$api" --headers 'If-Match=*' \
-        --body "{\"properties\":{\"credentials\":{\"certificate\":[\"$want\"]}}}" --output none
-      presented=$(az rest --method get --url "$arm$backend_id?$api" --query 'properties.credentials.certificate[0]' -o tsv | upper)
+        --body "{\"properties\":{\"credentials\":{\"certificate\":[\"$want\"]}}}" --output none || true
+      presented=$(az rest --method get --url "$arm$backend_id?$api" --query 'properties.credentials.certificate[0]' -o tsv | upper) || presented='(unreadable)'
     fi
     if [ "$presented" != "$want" ]; then
       echo "error: $name: the backend ${backend_id##*/} still presents $presented, not $want. Fix: run pipelines/scripts/apim-refresh.sh $stack_dir again, or terraform apply" >&2
@@ -73,4 +87,18 @@ for entry in "${stems[@]}"; do
   fi
   echo "$shown"
 done
+
+if [ "$failed" -eq 0 ]; then
+  mapfile -t targets < <("$terraform" -chdir="$stack_dir" state list | grep -E '^azurerm_api_management_(certificate|backend)\.' || true)
+  if [ "${#targets[@]}" -gt 0 ]; then
+    placeholders=()
+    manifest_path=$(cd "$(dirname "$manifest")" && pwd)/$(basename "$manifest")
+    for entry in "${stems[@]}"; do
+      read -r stem _ <<<"$entry"
+      placeholders+=("TF_VAR_${stem}_pfx_path=$manifest_path" "TF_VAR_${stem}_pfx_password=")
+    done
+    env "${placeholders[@]}" "$terraform" -chdir="$stack_dir" apply -refresh-only -auto-approve -input=false -no-color "${targets[@]/#/-target=}" >/dev/null ||
+      { echo "error: the state could not be refreshed from API Management; the weekly expiry report may show APIM behind until the next apply" >&2; failed=1; }
+  fi
+fi
 exit "$failed"
