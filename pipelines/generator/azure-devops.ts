@@ -117,5 +117,7 @@ function whatToCreate(env: PipelineEnvironment): string {
     `  variable group ${ado.variableGroup}: secrets ${secrets.join(', ')}${idVariable}`,
     ...(env.certificates.length ? [`  secure files: ${env.certificates.map((c) => c.secureFile).join(', ')}`] : []),
     `  environment ${ado.environment}, whose approvals gate the apply`,
+    `  a Branch control check (main only) on the service connection, the variable group and the secure files:`,
+    `  the plan stage uses them without an approval, so only the reviewed branch may`,
   ].join('\n');
 }

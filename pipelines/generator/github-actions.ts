@@ -328,8 +328,9 @@ function whatToCreate(env: PipelineEnvironment): string {
   const certificateSecrets = env.certificates.flatMap((c) => [c.githubSecrets.file, ...(c.githubSecrets.password ? [c.githubSecrets.password] : [])]);
   return [
     `${env.name} (${env.file}, order ${env.order}). In GitHub:`,
-    `  environment ${planEnvironment} (no reviewers): secrets ${[CONVENTIONS.planEncryptionKey, ...certificateSecrets].join(', ')}`,
-    `  environment ${environment} (required reviewers): secret ${CONVENTIONS.planEncryptionKey}`,
+    `  environment ${planEnvironment} (no reviewers, deployment branches: main only): secrets ${[CONVENTIONS.planEncryptionKey, ...certificateSecrets].join(', ')}`,
+    `  environment ${environment} (required reviewers, deployment branches: main only): secret ${CONVENTIONS.planEncryptionKey}`,
+    `  (main only: otherwise a workflow on any branch could bind ${planEnvironment}, read the certificates and log in unreviewed)`,
     `  both: variables ${CONVENTIONS.github.azureVariables.join(', ')}, and a federated credential each`,
     `  (subject repo:<owner>/<repo>:environment:${planEnvironment}, and :environment:${environment})`,
   ].join('\n');
