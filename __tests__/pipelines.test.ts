@@ -637,6 +637,7 @@ describe('pipeline files', () => {
       '_pfx_password: \\$\\{\\{ secrets\\.\\w+ \\}\\}', // the GitHub workflow: a named secret
       '_pfx_password:-\\}" \\] \\|\\| missing\\+=\\(\\w+\\)', // the GitHub workflow's check that it is set
       '_pfx_password=\\$password"', // terraform-plan.sh: the one-time password of a converted PEM
+      '_pfx_password="\\)', // apim-refresh.sh: the empty placeholder of its refresh-only apply
     ]
       .map((p) => `(${p})`)
       .join('|') + '\\s*$',
