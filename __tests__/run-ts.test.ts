@@ -66,6 +66,20 @@ describe('scripts/run.js', () => {
     expect(runScript('scripts/run.js', [entry]).stdout).toBe('value=second\n');
   });
 
+  it('still caches a bundle while files appear elsewhere in the project (other tests\' scratch files)', () => {
+    fs.writeFileSync(dependency, "export const value: string = 'cached-despite-scratch';\n");
+    const scratch = fs.mkdtempSync(path.join(PROJECT_ROOT, '__tests__', '.run-ts-scratch-'));
+    try {
+      const before = new Set(cacheFiles().map((f) => `${f}:${fs.statSync(path.join(cacheDir, f)).mtimeMs}`));
+      loadTypeScript(entry, { hooks: { afterBuild: () => fs.writeFileSync(path.join(scratch, 'scratch.ts'), 'export {};\n') } });
+      const rewritten = cacheFiles().filter((f) => !before.has(`${f}:${fs.statSync(path.join(cacheDir, f)).mtimeMs}`));
+      expect(rewritten.filter((f) => fs.readFileSync(path.join(cacheDir, f), 'utf8').includes('cached-despite-scratch'))).toHaveLength(1);
+    } finally {
+      fs.rmSync(scratch, { recursive: true, force: true });
+      fs.writeFileSync(dependency, "export const value: string = 'second';\n");
+    }
+  });
+
   it('bundles afresh when a new import appears', () => {
     fs.writeFileSync(path.join(dir, 'extra.ts'), "export const extra = 'third';\n");
     fs.writeFileSync(entry, "import { value } from './value';\nimport { extra } from './extra';\nconsole.log(`value=${value} ${extra}`);\n");

@@ -5,8 +5,9 @@
 //  - every file it was made from has the same SHA-256 as the bytes esbuild read: each candidate source
 //    is hashed before the build and again after it, and a bundle whose inputs changed in between (an
 //    editor saving during the build) is run once but never cached;
-//  - the set of source files in the project is the same: a new file can change what an import resolves
-//    to (value.tsx beside value.ts wins), though no bundled file changed.
+//  - every directory a bundled file comes from holds the same source files: a new file there can change
+//    what an import resolves to (value.tsx beside value.ts wins), though no bundled file changed; files
+//    written elsewhere (tests' scratch directories) do not matter.
 // Bundling afresh takes about 80 ms, so a stale build can never be run. Type checking is `npm run typecheck`.
 'use strict';
 const crypto = require('node:crypto');
@@ -39,13 +40,28 @@ function sourceFiles(dir = root, prefix = '') {
   return files.sort();
 }
 
-const treeHash = (files) => sha256(files.join('\n'));
+/**
+ * What each directory holding a bundled file contains (its source files and sub-directories), from a
+ * list of sourceFiles(): a new file there can change what an import resolves to (value.tsx beside
+ * value.ts, a glob require over environments/); a file anywhere else cannot, so tests writing scratch
+ * files elsewhere in the tree do not make every bundle uncacheable.
+ */
+function listing(files, dirs) {
+  const children = new Map(dirs.map((d) => [d, new Set()]));
+  for (const file of files) {
+    for (const [dir, names] of children) {
+      const prefix = dir === '.' ? '' : `${dir}/`;
+      if (file.startsWith(prefix)) names.add(file.slice(prefix.length).split('/')[0]);
+    }
+  }
+  return sha256(JSON.stringify([...children].map(([dir, names]) => [dir, [...names].sort()])));
+}
 
 /** The cached bundle of `file`, when the project's files and every input it was built from are unchanged. */
 function cachedBundle(cacheFile, files) {
   try {
     const cached = JSON.parse(fs.readFileSync(cacheFile, 'utf8'));
-    if (cached.tree !== treeHash(files)) return undefined;
+    if (cached.listing !== listing(files, cached.dirs)) return undefined;
     const fresh = Object.entries(cached.inputs).every(([input, hash]) => hashFile(path.join(root, input)) === hash);
     return fresh ? cached.code : undefined;
   } catch {
@@ -77,13 +93,16 @@ function bundle(file, sourceMaps, files, hooks = {}) {
   });
   hooks.afterBuild?.();
   const inputs = {};
-  let cacheable = treeHash(sourceFiles()) === treeHash(files);
+  let cacheable = true;
   for (const input of [...Object.keys(result.metafile.inputs), ...ALWAYS_HASHED.filter((f) => fs.existsSync(path.join(root, f)))]) {
     inputs[input] = hashFile(path.join(root, input));
     // An input outside the project tree (none today) has no "before": it cannot be vouched for.
     if (before.get(input) !== inputs[input]) cacheable = false;
   }
-  return { code: result.outputFiles[0].text, inputs, cacheable };
+  const dirs = [...new Set(Object.keys(result.metafile.inputs).map((input) => path.dirname(input)))].sort();
+  const listed = listing(files, dirs);
+  if (listed !== listing(sourceFiles(), dirs)) cacheable = false;
+  return { code: result.outputFiles[0].text, inputs, dirs, listing: listed, cacheable };
 }
 
 /**
@@ -107,7 +126,7 @@ function loadTypeScript(entry, { asMain = false, args = [], hooks } = {}) {
       fs.mkdirSync(cacheDir, { recursive: true });
       // Written to a temporary name and renamed, so a concurrent run never reads half a cache file.
       const tmp = `${cacheFile}.${process.pid}`;
-      fs.writeFileSync(tmp, JSON.stringify({ tree: treeHash(files), inputs: built.inputs, code }));
+      fs.writeFileSync(tmp, JSON.stringify({ dirs: built.dirs, listing: built.listing, inputs: built.inputs, code }));
       fs.renameSync(tmp, cacheFile);
     } catch {
       // A read-only node_modules only costs the next run a fresh bundle.
