@@ -11,7 +11,7 @@ import { enforcePolicies } from './policies/enforce-policies';
 
 // For scripts/synth.js and scripts/workstation.js, which load this file.
 export { checkEnvironmentCertificates } from './config/check-environment-certificates';
-export { certificateVariableNames, pemSourceVariableName } from './constructs/client-certificate';
+export { certificateSourceVariables, certificateVariableNames, pemSourceVariableName } from './constructs/client-certificate';
 export { deploymentManifest } from './config/deployment-manifest';
 
 /** The validated environments named in `args` (all when none is named). */

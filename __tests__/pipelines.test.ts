@@ -283,7 +283,7 @@ describe('Azure DevOps pipeline', () => {
       const lines = read('pipelines/scripts/terraform-plan.sh').split('\n');
       const at = (pattern: RegExp) => lines.findIndex((l) => pattern.test(l) && !l.trimStart().startsWith('#'));
       const order = [
-        at(/terraform -chdir="\$stack_dir" init /),
+        at(/terraform_init "\$stack_dir"/),
         at(/terraform -chdir="\$stack_dir" show -json >"\$work\/state.json"/),
         at(/scripts\/cert-rotation.ts" "\$environment" --state-json "\$work\/state.json" --markdown/),
         at(/export "TF_VAR_\$\{stem\}_pfx_path=\.certificates/),

@@ -1,4 +1,4 @@
-import { certificateVariableNames, pemSourceVariableName } from '../constructs/client-certificate';
+import { certificateSourceVariables } from '../constructs/client-certificate';
 import { CertificateCheckResult, checkCertificate, formatFindings } from '../preflight/check-certificate';
 import type { CertificateConfig, EnvironmentConfig } from './environment-config';
 
@@ -39,12 +39,10 @@ async function checkOne(
   checkedFiles: Map<string, CertificateCheckResult>,
 ): Promise<EnvironmentCertificateCheck> {
   const { name, format = 'pfx' } = certificate;
-  const names = certificateVariableNames(name);
-  const pathVariable = format === 'pem' ? pemSourceVariableName(name) : `TF_VAR_${names.path}`;
+  const { file: pathVariable, password: passwordVariable } = certificateSourceVariables(name, format);
   const path = env[pathVariable];
   const seenBefore = checkedFiles.get(pathVariable);
   if (!path) return { lines: seenBefore ? [] : [`certificate ${name}: not checked (${pathVariable} is not set)`], failed: false };
-  const passwordVariable = format === 'pfx' ? `TF_VAR_${names.password}` : undefined;
   // The file is opened once; each environment that uses it is held to its own declared key.
   const result = seenBefore ?? (await checkCertificate({ path, format, password: passwordVariable ? env[passwordVariable] : undefined, passwordEnv: passwordVariable }));
   checkedFiles.set(pathVariable, result);

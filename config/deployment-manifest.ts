@@ -1,5 +1,5 @@
 import { variableStem } from '../constructs/client-certificate';
-import type { CertificateSourceFormat, EnvironmentConfig } from './environment-config';
+import { vaultFirewallOn, type CertificateSourceFormat, type EnvironmentConfig } from './environment-config';
 
 /**
  * What the deployment scripts (pipelines/scripts/, the workstation commands) need to know about a stack
@@ -45,7 +45,7 @@ export function deploymentManifest(config: EnvironmentConfig): DeploymentManifes
       name: kv.name,
       resourceGroupName: kv.resourceGroupName ?? config.resourceGroup.name,
       created,
-      firewall: created ? (kv.networkAcls?.defaultAction ?? 'Deny') === 'Deny' || kv.publicNetworkAccessEnabled === false : null,
+      firewall: created ? vaultFirewallOn(kv) : null,
       ipRules: created ? [...(kv.networkAcls?.ipRules ?? [])] : [],
       privateEndpoint: Boolean(kv.privateEndpoint),
     },

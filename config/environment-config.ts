@@ -325,6 +325,14 @@ export type RemoteStateConfig = NonNullable<EnvironmentConfig['state']>;
 export type PolicySuppression = NonNullable<EnvironmentConfig['policySuppressions']>[number];
 export type PipelineConfig = NonNullable<EnvironmentConfig['pipeline']>;
 
+/**
+ * Whether a vault created from these settings has its firewall on: default action Deny (the default), or
+ * public network access off. Only known for a vault this stack creates.
+ */
+export function vaultFirewallOn(keyVault: KeyVaultConfig): boolean {
+  return (keyVault.networkAcls?.defaultAction ?? 'Deny') === 'Deny' || keyVault.publicNetworkAccessEnabled === false;
+}
+
 /** The known key nearest to a misspelled one (edit distance at most a third of its length), if any. */
 function closestKey(key: string, known: readonly string[]): string | undefined {
   let best: { name: string; distance: number } | undefined;

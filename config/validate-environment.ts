@@ -1,11 +1,12 @@
 import * as v from 'valibot';
 import { AzureNameKind, checkAzureName } from '../constructs/azure-names';
 import { AZURE_REGIONS } from '../constructs/azure-regions';
+import { defaultFragmentName } from '../constructs/client-certificate';
 import { ConfigurationError } from '../constructs/configuration-error';
 import { ValueRule, ValueRules } from '../constructs/value-rules';
 import { POLICY_RULES } from '../policies';
 import { hasUnprintable } from '../text/printable';
-import { environmentSchema, MESSAGE_SEPARATOR, type EnvironmentConfig } from './environment-config';
+import { environmentSchema, MESSAGE_SEPARATOR, vaultFirewallOn, type EnvironmentConfig } from './environment-config';
 
 /** An environment and the file it came from, which every message names. */
 export interface EnvironmentSource {
@@ -113,8 +114,7 @@ export function validateEnvironment({ file, config }: EnvironmentSource): Config
   if (kv?.resourceGroupName !== undefined) name('keyVault.resourceGroupName', 'resourceGroup', kv.resourceGroupName);
   check('keyVault.softDeleteRetentionDays', kv?.softDeleteRetentionDays, ValueRules.softDeleteRetentionDays);
   kv?.networkAcls?.ipRules?.forEach((ip, i) => check(`keyVault.networkAcls.ipRules[${i}]`, ip, ValueRules.ipRule));
-  const vaultFirewallOn = !kv.existing && ((kv.networkAcls?.defaultAction ?? 'Deny') === 'Deny' || kv.publicNetworkAccessEnabled === false);
-  if (vaultFirewallOn && kv.networkAcls?.bypass === 'None') {
+  if (!kv.existing && vaultFirewallOn(kv) && kv.networkAcls?.bypass === 'None') {
     report('keyVault.networkAcls.bypass', 'None',
       'must be "AzureServices" while the firewall is on: API Management reads certificates through trusted-service connectivity, which "None" shuts out (API Management docs, "Requirements for Key Vault firewall")',
       'remove bypass (the default is "AzureServices"), or turn the firewall off');
@@ -145,8 +145,7 @@ export function validateEnvironment({ file, config }: EnvironmentSource): Config
   if (apim?.identity?.type === 'UserAssigned') {
     name('apiManagement.identity.name', 'userAssignedIdentity', apim.identity.name);
     // An existing vault's firewall is only known at plan time: its data source carries a postcondition.
-    const firewall = kv && !kv.existing && ((kv.networkAcls?.defaultAction ?? 'Deny') === 'Deny' || kv.publicNetworkAccessEnabled === false);
-    if (firewall) {
+    if (!kv.existing && vaultFirewallOn(kv)) {
       const setting = kv.publicNetworkAccessEnabled === false ? 'keyVault.publicNetworkAccessEnabled is false' : `keyVault.networkAcls.defaultAction is "Deny"${kv.networkAcls ? '' : ' (the default)'}`;
       report('apiManagement.identity.type', 'UserAssigned',
         `cannot read a vault with its firewall on (${setting}): Microsoft lets no user-assigned identity through a Key Vault firewall; API Management must use its system-assigned identity (API Management docs, "Requirements for Key Vault firewall")`,
@@ -223,7 +222,7 @@ export function validateEnvironment({ file, config }: EnvironmentSource): Config
       }
       seenBackends.set(backendName.toLowerCase(), i);
     }
-    const fragmentName = c.policyFragment?.name ?? `client-cert-${c.name}`;
+    const fragmentName = c.policyFragment?.name ?? defaultFragmentName(c.name);
     if (c.policyFragment?.name !== undefined) {
       check(`${at}.policyFragment.name`, fragmentName, ValueRules.policyFragmentName);
     } else if (typeof c.name === 'string' && !checkAzureName('keyVaultObject', c.name) && !ValueRules.policyFragmentName.test(fragmentName)) {
@@ -327,7 +326,7 @@ export function validateAcrossEnvironments(sources: readonly EnvironmentSource[]
       if (typeof c.name !== 'string') return;
       const claims: [kind: string, name: string, field: string][] = [
         ['certificate', c.name, `certificates[${index}].name`],
-        ['policy fragment', c.policyFragment?.name ?? `client-cert-${c.name}`, c.policyFragment?.name ? `certificates[${index}].policyFragment.name` : `certificates[${index}].name`],
+        ['policy fragment', c.policyFragment?.name ?? defaultFragmentName(c.name), c.policyFragment?.name ? `certificates[${index}].policyFragment.name` : `certificates[${index}].name`],
         ...(c.backend ? [['backend', c.backend.name ?? c.name, c.backend.name ? `certificates[${index}].backend.name` : `certificates[${index}].name`] as [string, string, string]] : []),
       ];
       for (const [kind, name, field] of claims) {

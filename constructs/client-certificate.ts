@@ -280,7 +280,8 @@ export class ClientCertificate extends Construct {
   }
 }
 
-function defaultFragmentName(certificateName: string): string {
+/** The policy fragment a certificate publishes unless it names one: "client-cert-<certificate name>". */
+export function defaultFragmentName(certificateName: string): string {
   return `client-cert-${certificateName}`;
 }
 
@@ -297,6 +298,17 @@ export function variableStem(certificateName: string): string {
 export function certificateVariableNames(certificateName: string): { path: string; password: string } {
   const stem = variableStem(certificateName);
   return { path: `${stem}_pfx_path`, password: `${stem}_pfx_password` };
+}
+
+/**
+ * The environment variables the tooling (pre-flight, rotation table, workstation prompts) reads a
+ * certificate's source file from: a PFX from TF_VAR_<stem>_pfx_path with TF_VAR_<stem>_pfx_password,
+ * a PEM bundle from PEM_FILE_<stem> (no password: its key is unencrypted).
+ */
+export function certificateSourceVariables(certificateName: string, format: 'pfx' | 'pem' = 'pfx'): { file: string; password?: string } {
+  if (format === 'pem') return { file: pemSourceVariableName(certificateName) };
+  const names = certificateVariableNames(certificateName);
+  return { file: `TF_VAR_${names.path}`, password: `TF_VAR_${names.password}` };
 }
 
 /**

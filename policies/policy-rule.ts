@@ -41,3 +41,12 @@ export function referencedResource(stack: StackJson, expression: unknown, type: 
 export function soleVariable(expression: unknown): string | undefined {
   return typeof expression === 'string' ? /^\$\{var\.([A-Za-z_][A-Za-z0-9_-]*)\}$/.exec(expression)?.[1] : undefined;
 }
+
+/**
+ * The vault of this stack an APIM certificate reads from, following key_vault_secret_id to the Key Vault
+ * certificate and its key_vault_id. Undefined when either is not a resource of the stack (a data source).
+ */
+export function vaultOfApimCertificate(stack: StackJson, certificate: Readonly<Record<string, any>>): Readonly<Record<string, any>> | undefined {
+  const kvCertificate = referencedResource(stack, certificate.key_vault_secret_id, 'azurerm_key_vault_certificate');
+  return kvCertificate && referencedResource(stack, kvCertificate.key_vault_id, 'azurerm_key_vault');
+}

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import { printable } from '../text/printable';
 /**
  * What a deployed stack holds, read from `terraform show -json` of its state (Terraform's JSON output
  * format: values.root_module.resources[], each with type, name and the provider's attribute values).
@@ -63,6 +65,20 @@ export function deployedCertificates(state: unknown): DeployedCertificate[] {
     }
   }
   return [...byName.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([name, parts]) => ({ name, ...parts }));
+}
+
+/**
+ * The certificates of the state document in `file`. Whatever goes wrong (no file, no JSON, not
+ * `terraform show -json` output) is one StateDocumentError naming the file and the fix.
+ */
+export function readDeployedCertificates(file: string): DeployedCertificate[] {
+  try {
+    return deployedCertificates(JSON.parse(fs.readFileSync(file, 'utf8')));
+  } catch (error) {
+    throw new StateDocumentError(
+      `${printable(file)}: ${printable((error as Error).message.split('\n')[0])}. Fix: pass the output of \`terraform show -json\` run in the stack's directory`,
+    );
+  }
 }
 
 /** "8F3A…91C2": enough of a thumbprint to tell two apart at a glance. */

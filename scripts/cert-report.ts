@@ -3,8 +3,7 @@
 // whether APIM serves that version.
 // Exit codes: 0 all fine; 1 a certificate is expired, expires within --warn-days (default 30), or APIM
 // serves an older version; 2 a usage error or a file that cannot be read.
-import fs from 'node:fs';
-import { deployedCertificates } from '../rotation/deployed-certificates';
+import { readDeployedCertificates } from '../rotation/deployed-certificates';
 import { describeExpiry, expiryReport } from '../rotation/expiry-report';
 import { printable } from '../text/printable';
 
@@ -24,9 +23,9 @@ function main(argv: readonly string[]): number {
   if (!file) return usage('cert:report: --state-json FILE is required (terraform show -json > FILE, in the stack directory)');
   let deployed;
   try {
-    deployed = deployedCertificates(JSON.parse(fs.readFileSync(file, 'utf8')));
+    deployed = readDeployedCertificates(file);
   } catch (error) {
-    process.stderr.write(`cert:report: ${printable(file)}: ${printable((error as Error).message.split('\n')[0])}. Fix: pass the output of \`terraform show -json\` run in the stack's directory\n`);
+    process.stderr.write(`cert:report: ${(error as Error).message}\n`);
     return 2;
   }
   const lines = expiryReport(deployed, new Date(), warnDays);

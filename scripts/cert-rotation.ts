@@ -9,10 +9,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadEnvironments, selectEnvironments } from '../config/load-environments';
-import { certificateVariableNames, pemSourceVariableName } from '../constructs/client-certificate';
+import { certificateSourceVariables } from '../constructs/client-certificate';
 import { environments } from '../environments';
 import { checkCertificate, formatFindings } from '../preflight/check-certificate';
-import { deployedCertificates } from '../rotation/deployed-certificates';
+import { type DeployedCertificate, readDeployedCertificates } from '../rotation/deployed-certificates';
 import { describeRotation, type IncomingCertificate, rotationMarkdown, rotationPlan } from '../rotation/rotation-plan';
 import { printable } from '../text/printable';
 
@@ -34,12 +34,12 @@ async function main(argv: readonly string[]): Promise<number> {
   if (!name) return usage('cert:rotation: name the environment');
   const [environment] = selectEnvironments(loadEnvironments(environments), [name]);
 
-  let deployed: ReturnType<typeof deployedCertificates> = [];
+  let deployed: DeployedCertificate[] = [];
   if (stateFile) {
     try {
-      deployed = deployedCertificates(JSON.parse(fs.readFileSync(stateFile, 'utf8')));
+      deployed = readDeployedCertificates(stateFile);
     } catch (error) {
-      process.stderr.write(`cert:rotation: ${printable(stateFile)}: ${printable((error as Error).message.split('\n')[0])}. Fix: pass the output of \`terraform show -json\` run in the stack's directory\n`);
+      process.stderr.write(`cert:rotation: ${(error as Error).message}\n`);
       return 2;
     }
   }
@@ -47,15 +47,13 @@ async function main(argv: readonly string[]): Promise<number> {
   const incoming: IncomingCertificate[] = [];
   let failed = false;
   for (const certificate of environment.certificates) {
-    const names = certificateVariableNames(certificate.name);
     const pem = certificate.format === 'pem';
-    const fileVariable = pem ? pemSourceVariableName(certificate.name) : `TF_VAR_${names.path}`;
+    const { file: fileVariable, password: passwordEnv } = certificateSourceVariables(certificate.name, certificate.format);
     const file = process.env[fileVariable];
     if (!file) {
       process.stderr.write(`cert:rotation: certificate ${certificate.name}: ${fileVariable} is not set. Fix: set it to the file about to be imported\n`);
       return 2;
     }
-    const passwordEnv = pem ? undefined : `TF_VAR_${names.password}`;
     const result = await checkCertificate({ path: path.resolve(file), format: pem ? 'pem' : 'pfx', password: passwordEnv ? process.env[passwordEnv] : undefined, passwordEnv });
     if (!result.ok || !result.details) {
       for (const line of formatFindings(result)) process.stdout.write(`${line}\n`);

@@ -140,9 +140,7 @@ const hasAz = () => spawnSync('az', ['version'], { stdio: 'ignore' }).status ===
 
 async function collectFiles(app, environment, env) {
   for (const cert of environment.certificates) {
-    const names = app.certificateVariableNames(cert.name);
-    const fileVar = cert.format === 'pem' ? app.pemSourceVariableName(cert.name) : `TF_VAR_${names.path}`;
-    const passwordVar = cert.format === 'pem' ? undefined : `TF_VAR_${names.password}`;
+    const { file: fileVar, password: passwordVar } = app.certificateSourceVariables(cert.name, cert.format);
     // An empty path is no path; an empty password is a real one (a PFX may have none).
     const missing = [fileVar, ...(passwordVar ? [passwordVar] : [])].filter((v) => (v === fileVar ? !env[v] : env[v] === undefined));
     if (missing.length && !process.stdin.isTTY) {

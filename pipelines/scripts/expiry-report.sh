@@ -24,6 +24,8 @@ here=$(dirname "${BASH_SOURCE[0]}")
 root=$(cd "$here/../.." && pwd)
 # shellcheck source-path=SCRIPTDIR source=guards.sh
 source "$here/guards.sh"
+# shellcheck source-path=SCRIPTDIR source=terraform-init.sh
+source "$here/terraform-init.sh"
 require_remote_state "$stack_dir"
 manifest="$stack_dir/deployment.json"
 [ -r "$manifest" ] || { echo "error: $manifest is missing; run npm run synth first" >&2; exit 2; }
@@ -32,18 +34,13 @@ warn_days=${EXPIRY_WARN_DAYS:-30}
 [[ $warn_days =~ ^[0-9]+$ ]] || { echo "error: EXPIRY_WARN_DAYS is '$warn_days'; expected a whole number of days" >&2; exit 2; }
 rm -f "$summary"
 
-backend_args=()
-while IFS= read -r line; do
-  [ -n "$line" ] && backend_args+=("-backend-config=$line")
-done <<<"${TF_BACKEND_CONFIG:-}"
-
 umask 077
 work=$(plan_work_dir "$stack_dir" expiry)
 trap 'rm -rf "$work"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-terraform -chdir="$stack_dir" init -input=false -no-color "${backend_args[@]}"
+terraform_init "$stack_dir"
 terraform -chdir="$stack_dir" show -json >"$work/state.json"
 status=0
 node "$root/scripts/run.js" "$root/scripts/cert-report.ts" --state-json "$work/state.json" --warn-days "$warn_days" >"$work/report.txt" || status=$?

@@ -12,16 +12,13 @@ stack_dir=$1 plan_dir=$2
 here=$(dirname "${BASH_SOURCE[0]}")
 # shellcheck source-path=SCRIPTDIR source=guards.sh
 source "$here/guards.sh"
+# shellcheck source-path=SCRIPTDIR source=terraform-init.sh
+source "$here/terraform-init.sh"
 require_secret TF_PLAN_ENCRYPTION_KEY 32
 require_remote_state "$stack_dir"
 
-backend_args=()
-while IFS= read -r line; do
-  [ -n "$line" ] && backend_args+=("-backend-config=$line")
-done <<<"${TF_BACKEND_CONFIG:-}"
-
 cp "$plan_dir/.terraform.lock.hcl" "$stack_dir/"
-terraform -chdir="$stack_dir" init -input=false -no-color -lockfile=readonly "${backend_args[@]}"
+terraform_init "$stack_dir" -lockfile=readonly
 umask 077
 work=$(plan_work_dir "$stack_dir")
 trap 'rm -rf "$work" "$stack_dir/.certificates"' EXIT

@@ -45,6 +45,8 @@ here=$(dirname "${BASH_SOURCE[0]}")
 root=$(cd "$here/../.." && pwd)
 # shellcheck source-path=SCRIPTDIR source=guards.sh
 source "$here/guards.sh"
+# shellcheck source-path=SCRIPTDIR source=terraform-init.sh
+source "$here/terraform-init.sh"
 require_secret TF_PLAN_ENCRYPTION_KEY 32
 require_remote_state "$stack_dir"
 manifest="$stack_dir/deployment.json"
@@ -76,11 +78,6 @@ mkdir -p "$out_dir"
 summary="$out_dir/summary.md"
 rm -f "$summary"
 
-backend_args=()
-while IFS= read -r line; do
-  [ -n "$line" ] && backend_args+=("-backend-config=$line")
-done <<<"${TF_BACKEND_CONFIG:-}"
-
 umask 077
 work=$(plan_work_dir "$stack_dir")
 staged="$work/certificates"
@@ -90,7 +87,7 @@ trap 'rm -rf "$work" "$stack_dir/.certificates"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-terraform -chdir="$stack_dir" init -input=false -no-color "${backend_args[@]}"
+terraform_init "$stack_dir"
 
 # The rotation review, with the certificate variables still as given (staging below renames them).
 if [ "${#certificates[@]}" -gt 0 ]; then

@@ -1,4 +1,4 @@
-import { PolicyRule, referencedResource } from '../policy-rule';
+import { PolicyRule, vaultOfApimCertificate } from '../policy-rule';
 
 /**
  * Microsoft Learn, API Management, "Requirements for Key Vault firewall": with the firewall on, the vault
@@ -12,8 +12,7 @@ export const apimTrustedServicesBypass: PolicyRule = {
   level: 'error',
   resourceType: 'azurerm_api_management_certificate',
   isCompliant: (certificate, stack) => {
-    const kvCertificate = referencedResource(stack, certificate.key_vault_secret_id, 'azurerm_key_vault_certificate');
-    const vault = kvCertificate && referencedResource(stack, kvCertificate.key_vault_id, 'azurerm_key_vault');
+    const vault = vaultOfApimCertificate(stack, certificate);
     if (!vault) return true;
     const firewallOn = vault.public_network_access_enabled === false || vault.network_acls?.default_action === 'Deny';
     return !firewallOn || vault.network_acls?.bypass === 'AzureServices';

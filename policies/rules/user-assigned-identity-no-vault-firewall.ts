@@ -1,4 +1,4 @@
-import { PolicyRule, referencedResource } from '../policy-rule';
+import { PolicyRule, vaultOfApimCertificate } from '../policy-rule';
 
 /**
  * Microsoft Learn, API Management, "Requirements for Key Vault firewall": with the firewall on, APIM must
@@ -13,13 +13,8 @@ export const userAssignedIdentityNoVaultFirewall: PolicyRule = {
   resourceType: 'azurerm_api_management_certificate',
   isCompliant: (certificate, stack) => {
     if (certificate.key_vault_identity_client_id === undefined) return true;
-    const vault = vaultOf(certificate, stack);
+    const vault = vaultOfApimCertificate(stack, certificate);
     return vault === undefined || (vault.public_network_access_enabled !== false && vault.network_acls?.default_action === 'Allow');
   },
   fix: 'read the vault with the system-assigned identity (apiManagement.identity { type: "SystemAssigned" }), or turn the vault firewall off (networkAcls.defaultAction "Allow"), or give APIM a private network path to the vault',
 };
-
-function vaultOf(certificate: Readonly<Record<string, any>>, stack: Parameters<PolicyRule['isCompliant']>[1]) {
-  const kvCertificate = referencedResource(stack, certificate.key_vault_secret_id, 'azurerm_key_vault_certificate');
-  return kvCertificate && referencedResource(stack, kvCertificate.key_vault_id, 'azurerm_key_vault');
-}
