@@ -51,27 +51,31 @@ describeWith(hasOpenssl, 'openssl (to make the certificates)')('certificate rota
   describe('npm run cert:rotation', () => {
     it('calls a certificate new when the stack has no state yet', () => {
       const result = rotation(renewed.pfx, []);
-      expect([result.status, result.stdout.trim()]).toEqual([0, `mtls-backend: new ${short(thumbprintOf(renewed.pem))} (expires ${day(renewed.pem)})`]);
+      expect([result.status, result.stdout.trim().split('\n')]).toEqual([0, [`${renewed.pfx}: ok (certificate mtls-backend)`, `mtls-backend: new ${short(thumbprintOf(renewed.pem))} (expires ${day(renewed.pem)})`]]);
     });
 
     it('shows a renewal as old → new thumbprint and expiry, a new version in place, and writes it for the summary page', () => {
       const markdown = path.join(dir, 'summary.md');
       const result = rotation(renewed.pfx, ['--state-json', state('deployed', stateDocument({ 'mtls-backend': { keyVault: { pem: current.pem }, apiManagement: { pem: current.pem } } })), '--markdown', markdown]);
       expect(result.status).toBe(0);
-      expect(result.stdout.trim()).toBe(
-        `mtls-backend: rotating ${short(thumbprintOf(current.pem))} (expires ${day(current.pem)}) → ${short(thumbprintOf(renewed.pem))} (expires ${day(renewed.pem)}), a new version in place`,
+      expect(result.stdout.trim().split('\n').pop()).toBe(
+        `mtls-backend: rotating ${short(thumbprintOf(current.pem))} (expires ${day(current.pem)}) → ${short(thumbprintOf(renewed.pem))} (expires ${day(renewed.pem)}), a new version of the same certificate`,
       );
       expect(fs.readFileSync(markdown, 'utf8')).toContain(`| mtls-backend | new version in place | ${short(thumbprintOf(current.pem))} (expires ${day(current.pem)}) | ${short(thumbprintOf(renewed.pem))} (expires ${day(renewed.pem)}) |`);
     });
 
     it('says unchanged when the file is the certificate Key Vault holds', () => {
       const result = rotation(current.pfx, ['--state-json', state('same', stateDocument({ 'mtls-backend': { keyVault: { pem: current.pem } } }))]);
-      expect([result.status, result.stdout.trim()]).toEqual([0, `mtls-backend: unchanged ${short(thumbprintOf(current.pem))} (expires ${day(current.pem)})`]);
+      expect([result.status, result.stdout.trim().split('\n').pop()]).toEqual([0, `mtls-backend: unchanged ${short(thumbprintOf(current.pem))} (expires ${day(current.pem)}), nothing to import`]);
     });
 
-    it('says when the new version also changes Key Vault\'s policy', () => {
+    it("refuses a file that would change Key Vault's policy (a new key: azurerm would call CreateCertificate), naming both keys, unless told it is meant", () => {
       const deployed = state('ec', stateDocument({ 'mtls-backend': { keyVault: { pem: current.pem, key: { keyType: 'EC', curve: 'P-256' } } } }));
-      expect(rotation(renewed.pfx, ['--state-json', deployed]).stdout).toContain("a new version that also changes Key Vault's policy (key EC P-256 → RSA 2048)");
+      const refused = rotation(renewed.pfx, ['--state-json', deployed]);
+      expect(refused.status).toBe(1);
+      expect(refused.stdout).toContain('POLICY CHANGE (key EC P-256 → RSA 2048): refused unless allowed');
+      expect(refused.stderr).toContain("error: mtls-backend: the policy changes (key EC P-256 → RSA 2048). azurerm answers that with CreateCertificate");
+      expect(rotation(renewed.pfx, ['--state-json', deployed, '--allow-policy-change', 'mtls-backend']).status).toBe(0);
     });
 
     it('refuses a certificate that expires before the one in place, unless told it is meant', () => {
@@ -116,7 +120,7 @@ describeWith(hasOpenssl, 'openssl (to make the certificates)')('certificate rota
     it('prints an array with one object per certificate with --json', () => {
       const result = report(['--json', '--state-json', state('json', stateDocument({ 'mtls-backend': { keyVault: { pem: renewed.pem }, apiManagement: { pem: current.pem } } }))]);
       expect(JSON.parse(result.stdout)).toEqual([
-        expect.objectContaining({ name: 'mtls-backend', keyVaultThumbprint: thumbprintOf(renewed.pem), apimThumbprint: thumbprintOf(current.pem), apimBehind: true, status: 'apim-behind' }),
+        expect.objectContaining({ name: 'mtls-backend', keyVaultThumbprint: thumbprintOf(renewed.pem), apimThumbprint: thumbprintOf(current.pem), status: 'apim-behind' }),
       ]);
     });
 

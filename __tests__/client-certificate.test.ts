@@ -37,7 +37,7 @@ describe('ClientCertificate', () => {
   });
 
   it('writes an EC key with its curve and no key size', () => {
-    const { tf } = synthEnvironment({ certificates: [{ name: 'ec-cert', key: { keyType: 'EC', curve: 'P-384' } }] });
+    const { tf } = synthEnvironment({ certificates: [{ name: 'ec-cert', key: { keyType: 'EC', curve: 'P-384', acceptEcKeyRisk: 'the partner issues EC only' } }] });
     expect(only(tf.resource, 'azurerm_key_vault_certificate').certificate_policy.key_properties).toEqual({
       exportable: true, key_type: 'EC', curve: 'P-384', reuse_key: false,
     });

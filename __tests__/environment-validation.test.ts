@@ -321,6 +321,27 @@ describe('environment validation', () => {
       expect(problemsWith({ keyVault: { name: 'kv-unit', networkAcls: { defaultAction: 'Deny', ipRules: ['203.0.113.10', '198.51.100.0/24', '20.50.0.0/16'] } } })).toEqual([]);
     });
 
+    it("fails on a range written with host bits, which breaks every az call on the vault's rules, naming the network address", () => {
+      expect(problemsWith({ keyVault: { name: 'kv-unit', networkAcls: { defaultAction: 'Deny', ipRules: ['20.50.60.65/27'] } } })).toEqual([
+        expect.stringMatching(/keyVault\.networkAcls\.ipRules\[0\] = "20\.50\.60\.65\/27": must be written as its network address: the Azure CLI parses every rule of a vault strictly.*Fix: write "20\.50\.60\.64\/27"/),
+      ]);
+      expect(problemsWith({ keyVault: { name: 'kv-unit', networkAcls: { defaultAction: 'Deny', ipRules: ['20.50.60.64/27', '20.50.60.65'] } } })).toEqual([]);
+    });
+
+    it('fails on a vault nobody can reach: firewall on, no IP rule, no private endpoint, and neither pipeline may open it', () => {
+      const closed = { keyVault: { name: 'kv-unit' }, pipeline: { azureDevOps: { agentNetworkAccess: false }, github: { agentNetworkAccess: false } } };
+      expect(problemsWith(closed)).toEqual([expect.stringMatching(/keyVault\.networkAcls = .*reachable by nobody.*Fix: add your agents' egress range/)]);
+      expect(problemsWith({ ...closed, keyVault: { name: 'kv-unit', networkAcls: { defaultAction: 'Deny', ipRules: ['20.50.60.64/27'] } } })).toEqual([]);
+      expect(problemsWith({ ...closed, pipeline: { azureDevOps: { agentNetworkAccess: false } } })).toEqual([]);
+    });
+
+    it('fails on an EC key for APIM unless the environment says why it takes the reported redeployment failure', () => {
+      expect(withCertificates({ name: 'ec', key: { keyType: 'EC', curve: 'P-256' } })).toEqual([
+        expect.stringMatching(/certificates\[0\]\.key = .*is an EC key: .*HTTP 500 after more than two hours \(R\. Bosma.*Fix: use an RSA key .*or set key\.acceptEcKeyRisk/),
+      ]);
+      expect(withCertificates({ name: 'ec', key: { keyType: 'EC', curve: 'P-256', acceptEcKeyRisk: 'partner issues EC only; we redeploy by hand' } })).toEqual([]);
+    });
+
     it('fails on tag names and values Azure does not take', () => {
       expect(problemsWith({ tags: { 'cost<center>': 'x', owner: 'y'.repeat(257) } })).toEqual([
         expect.stringContaining('tags.cost<center> = "cost<center>": must be a tag name of 1-512 characters without < > % & \\ ? /'),

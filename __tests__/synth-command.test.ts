@@ -2,14 +2,25 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { environments } from '../environments';
 import { hasOpenssl, makePfx } from './support/openssl';
 import { itWith, TOOLS } from './support/required-tools';
-import { PROJECT_ROOT, runScript } from './support/run-command';
+import { PROJECT_ROOT } from './support/run-command';
+import { standInTools } from './support/stand-ins';
 import { projectWithEnvironments, qaEnvironment } from './support/test-project';
+
+// Environments of the tests' own, in a copy of the project: whatever environments a team has (warnings
+// included) are theirs, and never what a test asserts on.
+const staging = { ...qaEnvironment, name: 'staging', keyVault: { name: 'kv-payments-staging' }, apiManagement: { ...qaEnvironment.apiManagement, name: 'apim-payments-staging' } };
 
 describe('npm run synth', () => {
   let workdir: string;
+  let project: ReturnType<typeof projectWithEnvironments>;
+  const runScript = (script: string, args: readonly string[], env: NodeJS.ProcessEnv = {}) => project.run(script, args, env);
+  const environments = [qaEnvironment, staging].map((config) => ({ config }));
+  beforeAll(() => {
+    project = projectWithEnvironments([qaEnvironment, staging]);
+  });
+  afterAll(() => project.remove());
   beforeEach(() => {
     workdir = fs.mkdtempSync(path.join(os.tmpdir(), 'synth-command-'));
   });
@@ -66,7 +77,7 @@ describe('npm run synth', () => {
     expect(result.status).toBe(0);
     expect(result.stderr).toBe('');
     const names = environments.map((e) => e.config.name).sort();
-    expect(result.stdout.trim().split('\n')).toEqual([`synthesized ${names.length} stack(s) into ${path.relative(PROJECT_ROOT, path.join(workdir, 'out'))}/stacks: ${names.join(', ')}`]);
+    expect(result.stdout.trim().split('\n')).toEqual([`synthesized ${names.length} stack(s) into ${path.relative(project.dir, path.join(workdir, 'out'))}/stacks: ${names.join(', ')}`]);
   });
 });
 
@@ -81,10 +92,10 @@ describe('npm run plan / deploy', () => {
   const runScript = (script: string, args: readonly string[], env: NodeJS.ProcessEnv = {}) => project.run(script, args, env);
 
   it('without a terminal, names the variables to set instead of prompting', () => {
-    const result = runScript('scripts/workstation.js', ['diff', 'qa'], { TF_VAR_mtls_backend_pfx_path: undefined, TF_VAR_mtls_backend_pfx_password: undefined });
+    const result = runScript('scripts/run.js', ['scripts/workstation.ts', 'diff', 'qa'], { TF_VAR_mtls_backend_pfx_path: undefined, TF_VAR_mtls_backend_pfx_password: undefined });
     expect(result.status).toBe(1);
     expect(result.stderr.trim()).toBe(
-      'error: certificate mtls-backend: TF_VAR_mtls_backend_pfx_path and TF_VAR_mtls_backend_pfx_password not set, and there is no terminal to ask on. Fix: export them first',
+      'error: certificate mtls-backend: TF_VAR_mtls_backend_pfx_path and TF_VAR_mtls_backend_pfx_password not set, and there is no terminal to ask on. Fix: set them first',
     );
   });
 
@@ -95,7 +106,7 @@ describe('npm run plan / deploy', () => {
     const missing = path.join(os.tmpdir(), `no-such-${process.pid}.pfx`);
     const result = spawnSync(
       'python3',
-      [path.join(PROJECT_ROOT, '__tests__/support/answer-prompts.py'), 'PFX file for certificate mtls-backend: ', missing, 'Password of', password, '--', process.execPath, 'scripts/workstation.js', 'diff', 'qa'],
+      [path.join(PROJECT_ROOT, '__tests__/support/answer-prompts.py'), 'PFX file for certificate mtls-backend: ', missing, 'Password of', password, '--', process.execPath, 'scripts/run.js', 'scripts/workstation.ts', 'diff', 'qa'],
       { cwd: project.dir, encoding: 'utf8', env: withoutCertificateVariables(), timeout: 60_000 },
     );
     const screen = result.stdout;
@@ -103,12 +114,12 @@ describe('npm run plan / deploy', () => {
     expect(screen).toContain(missing); // the path is echoed as typed
     expect(screen).toContain(`Password of ${path.basename(missing)}: `);
     expect(screen).not.toContain(password);
-    expect(screen).toMatch(new RegExp(`${missing.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: error: no file or directory exists at this path`));
+    expect(screen).toContain(`error: ${missing}: no file or directory exists at this path`);
     expect(screen.trim().split('\n').pop()).toBe('exit=1');
   });
 
   const onTerminal = (answers: string[], env: NodeJS.ProcessEnv = {}) =>
-    spawnSync('python3', [path.join(PROJECT_ROOT, '__tests__/support/answer-prompts.py'), ...answers, '--', process.execPath, 'scripts/workstation.js', 'diff', 'qa'], {
+    spawnSync('python3', [path.join(PROJECT_ROOT, '__tests__/support/answer-prompts.py'), ...answers, '--', process.execPath, 'scripts/run.js', 'scripts/workstation.ts', 'diff', 'qa'], {
       cwd: project.dir,
       encoding: 'utf8',
       env: { ...withoutCertificateVariables(), ...env },
@@ -133,21 +144,22 @@ describe('npm run plan / deploy', () => {
     try {
       const password = `pw-${Date.now()}-ad`;
       const pfx = makePfx(dir, password, 'mtls-backend');
-      fs.writeFileSync(path.join(dir, 'terraform'), `#!/usr/bin/env bash\nif [ "$2" = show ]; then echo '{"format_version":"1.0"}'; else echo ran >"${dir}/terraform.ran"; fi\n`, { mode: 0o755 });
+      const tools = standInTools(dir, { subscription: qaEnvironment.subscriptionId });
       // Typed: the password with "x" instead of "d", two backspaces, a left arrow, then "d".
       const typed = `${password.slice(0, -1)}xy\u007f\u007f\u001b[Dd`;
-      const screen = onTerminal(['PFX file for certificate mtls-backend: ', pfx, 'Password of', typed], { PATH: `${dir}:${process.env.PATH}`, CDKTF_OUTDIR: path.join(dir, 'out'), TF_DATA_DIR: path.join(dir, 'tf-data') }).stdout;
+      const screen = onTerminal(['PFX file for certificate mtls-backend: ', pfx, 'Password of', typed], { ...tools.env, PATH: `${tools.bin}:${process.env.PATH}` }).stdout;
       const afterPrompt = screen.slice(screen.indexOf(`Password of ${path.basename(pfx)}: `));
       expect(afterPrompt).not.toMatch(/\u001b/);
       expect(afterPrompt).not.toContain(password.slice(0, 8));
       expect(screen).toContain(`${pfx}: ok (certificate mtls-backend)`);
-      expect(fs.existsSync(path.join(dir, 'terraform.ran'))).toBe(true);
+      expect(tools.calls().find((c) => c.read)?.read.mtls_backend.opened).toBe(true);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 
   it('fails with usage on an unknown command', () => {
-    expect(runScript('scripts/workstation.js', ['destroy', 'qa']).status).toBe(2);
+    const result = runScript('scripts/run.js', ['scripts/workstation.ts', 'destroy', 'qa']);
+    expect([result.status, result.stderr]).toEqual([2, expect.stringContaining('usage: npm run plan -- <env>')]);
   });
 });

@@ -1,136 +1,142 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { hasOpenssl, makePfx, randomPassword } from './support/openssl';
-import { describeWith } from './support/required-tools';
+import type { EnvironmentConfig } from '../config/environment-config';
+import { hasOpenssl } from './support/openssl';
+import { describeWith, itWith } from './support/required-tools';
+import { standInTools } from './support/stand-ins';
+import { makeCertificate } from './support/test-certificates';
 import { projectWithEnvironments, qaEnvironment } from './support/test-project';
 
-// An environment of the test's own with a PFX and a PEM certificate, in a copy of the project.
-const withPem = { ...qaEnvironment, certificates: [{ name: 'mtls-backend' }, { name: 'partner-orders', format: 'pem' as const }] };
-const stem = (name: string) => name.toLowerCase().replace(/-/g, '_');
+// npm run plan / deploy from a workstation (operations/workstation.ts), as a person runs it, in a copy of
+// the project with an environment of the test's own (a PFX and a PEM certificate), against stand-ins for
+// az and terraform (support/stand-ins) that are the only programs on PATH besides node.
 
-/** Stand-ins for az and terraform that log what they were given; az answers as a subscription would. */
-function fakeTools(dir: string, unregistered: string[] = []) {
-  const bin = path.join(dir, 'bin');
-  fs.mkdirSync(bin);
-  fs.writeFileSync(
-    path.join(bin, 'az'),
-    `#!/usr/bin/env bash
-echo "az $*" >>"${dir}/az.log"
-case "$1 $2" in
-  "provider show") case " ${unregistered.join(' ')} " in *" $4 "*) echo NotRegistered ;; *) echo Registered ;; esac ;;
-  "account show") echo 7d1e0c59-3f0a-4a8e-9b6e-2f4c8a1d5e90 ;;
-  "keyvault show") echo '{"properties":{"networkAcls":{"defaultAction":"Deny"},"publicNetworkAccess":"Enabled"}}' ;;
-  # Key Vault's current version, and APIM serving it once asked to refresh.
-  "keyvault certificate") echo 1B7E2A3C4D5E6F708192A3B4C5D6E7F8091A44D0 ;;
-  "rest --method") if [ "$3" = get ]; then echo 1B7E2A3C4D5E6F708192A3B4C5D6E7F8091A44D0; fi ;;
-  *) ;;
-esac
-`,
-    { mode: 0o755 },
-  );
-  // What terraform would read: every TF_VAR_*_pfx_path must be a PFX that its TF_VAR_*_pfx_password opens.
-  fs.writeFileSync(
-    path.join(bin, 'terraform'),
-    `#!/usr/bin/env bash
-echo "terraform $*" >>"${dir}/terraform.log"
-[ "$2" = init ] && exit 0
-# No state yet: every certificate is new.
-[ "$2" = show ] && { echo '{"format_version":"1.0"}'; exit 0; }
-[ "$2" = output ] && { echo '{"mtls_backend_apim_certificate_id":{"value":"/subscriptions/s/resourceGroups/rg/providers/Microsoft.ApiManagement/service/apim-payments-qa/certificates/mtls-backend"},"mtls_backend_versionless_secret_id":{"value":"https://kv-payments-qa.vault.azure.net/secrets/mtls-backend"},"partner_orders_apim_certificate_id":{"value":"/subscriptions/s/resourceGroups/rg/providers/Microsoft.ApiManagement/service/apim-payments-qa/certificates/partner-orders"},"partner_orders_versionless_secret_id":{"value":"https://kv-payments-qa.vault.azure.net/secrets/partner-orders"}}'; exit 0; }
-for var in $(compgen -e | grep -E '^TF_VAR_.+_pfx_path$'); do
-  password_var="\${var%_path}_password"
-  if openssl pkcs12 -in "\${!var}" -noout -passin "env:$password_var" 2>/dev/null; then opened=yes; else opened=no; fi
-  echo "$var \${!var} opened=$opened" >>"${dir}/terraform.log"
-done
-`,
-    { mode: 0o755 },
-  );
-  return { PATH: `${bin}:${process.env.PATH}`, CDKTF_OUTDIR: path.join(dir, 'cdktf.out'), TF_DATA_DIR: path.join(dir, 'tf-data') };
-}
+const environment: EnvironmentConfig = {
+  ...qaEnvironment,
+  subscriptionId: '6b9f2c1e-7d4a-4e8b-9c3f-1a2b3c4d5e6f',
+  keyVault: { name: 'kv-payments-qa', networkAcls: { defaultAction: 'Deny', ipRules: ['20.61.12.34'] } },
+  certificates: [{ name: 'mtls-backend' }, { name: 'partner-orders', format: 'pem' }],
+};
+const strace = spawnSync('which', ['strace'], { encoding: 'utf8' }).stdout?.trim();
+const hasStrace = Boolean(strace) && spawnSync(strace, ['-V'], { stdio: 'ignore' }).status === 0;
 
-const describeWithOpenssl = describeWith(hasOpenssl, 'openssl (to make the certificates)');
-
-describeWithOpenssl('npm run plan / deploy with a PEM certificate', () => {
-  let dir: string;
-  let env: NodeJS.ProcessEnv;
-  const password = randomPassword();
+describeWith(hasOpenssl, 'openssl (to make the certificates)')('npm run plan / deploy on a workstation', () => {
   let project: ReturnType<typeof projectWithEnvironments>;
+  let dir: string;
+  let certificates: Record<string, string>;
+
   beforeAll(() => {
-    project = projectWithEnvironments([withPem]);
-  });
-  afterAll(() => project.remove());
-
-  beforeEach(() => {
+    project = projectWithEnvironments([environment]);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'workstation-'));
-    env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TF_VAR_') && !k.startsWith('PEM_FILE_')));
-    for (const cert of withPem.certificates) {
-      if (cert.format === 'pem') {
-        const key = path.join(dir, `${cert.name}.key`);
-        const crt = path.join(dir, `${cert.name}.crt`);
-        execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', crt, '-days', '30', '-subj', `/CN=${cert.name}`], { stdio: 'ignore' });
-        const bundle = path.join(dir, `${cert.name}.pem`);
-        fs.writeFileSync(bundle, fs.readFileSync(crt, 'utf8') + fs.readFileSync(key, 'utf8'));
-        env[`PEM_FILE_${stem(cert.name)}`] = bundle;
-      } else {
-        env[`TF_VAR_${stem(cert.name)}_pfx_path`] = makePfx(dir, password, cert.name);
-        env[`TF_VAR_${stem(cert.name)}_pfx_password`] = password;
-      }
+    const pfx = makeCertificate(dir, 'mtls-backend');
+    const pem = makeCertificate(dir, 'partner-orders');
+    certificates = { TF_VAR_mtls_backend_pfx_path: pfx.pfx, TF_VAR_mtls_backend_pfx_password: pfx.password, PEM_FILE_partner_orders: pem.pem };
+  });
+  afterAll(() => {
+    project.remove();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A PATH with node, az and terraform only, and the stand-ins' state and log. */
+  function tools(state: Record<string, unknown> = {}) {
+    const t = standInTools(dir, { subscription: environment.subscriptionId, rules: ['20.61.12.34'], ...state });
+    return { ...t, env: { ...t.env, ...certificates } };
+  }
+
+  const workstation = (args: string[], env: NodeJS.ProcessEnv) =>
+    spawnSync(process.execPath, ['scripts/run.js', 'scripts/workstation.ts', ...args], { cwd: project.dir, encoding: 'utf8', env, timeout: 120_000 });
+
+  it('plans with a private copy of the PFX and a PEM converted to a PFX, each opening with the password Terraform is given, all removed afterwards', () => {
+    const t = tools();
+    const result = workstation(['diff', environment.name], t.env);
+    expect([result.status, result.stderr]).toEqual([0, '']);
+    const read = t.calls().find((c) => c.read)!.read;
+    expect(Object.keys(read).sort()).toEqual(['mtls_backend', 'partner_orders']);
+    for (const { file, opened } of Object.values(read) as { file: string; opened: boolean }[]) {
+      expect(opened).toBe(true);
+      expect(file.startsWith(t.tmp)).toBe(true);
+      expect(fs.existsSync(file)).toBe(false);
     }
+    expect(fs.readdirSync(t.tmp).filter((f) => f.startsWith('apimcert-workstation-'))).toEqual([]);
   });
-  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  const run = (extraEnv: NodeJS.ProcessEnv, args: string[] = []) =>
-    spawnSync(process.execPath, ['scripts/workstation.js', 'diff', withPem.name, ...args], { cwd: project.dir, encoding: 'utf8', env: { ...env, ...extraEnv }, timeout: 60_000 });
+  it('gives the PFX password to Terraform only: never to az, never on a command line', () => {
+    const t = tools();
+    workstation(['diff', environment.name, '--allow-my-ip'], t.env);
+    const calls = t.calls();
+    for (const call of calls.filter((c) => c.tool === 'az')) expect(call.env.filter((name: string) => /^(TF_VAR_|PEM_FILE_)/.test(name))).toEqual([]);
+    expect(JSON.stringify(calls.map((c) => c.args))).not.toContain(certificates.TF_VAR_mtls_backend_pfx_password);
+  });
 
-  it('plans the synthesized stack with terraform, handing it a PFX with a one-time password for each PEM bundle, removed afterwards', () => {
-    const result = run(fakeTools(dir));
-    expect(result.stderr).toBe('');
+  it("with --allow-my-ip, lets this machine's address through the vault's firewall for the command only", () => {
+    const t = tools();
+    const result = workstation(['diff', environment.name, '--allow-my-ip'], t.env);
     expect(result.status).toBe(0);
-    const seen = fs.readFileSync(path.join(dir, 'terraform.log'), 'utf8').trim().split('\n');
-    const stackDir = path.join(dir, 'cdktf.out', 'stacks', withPem.name);
-    expect(seen.filter((l) => l.startsWith('terraform '))).toEqual([`terraform -chdir=${stackDir} init -input=false`, `terraform -chdir=${stackDir} show -json`, `terraform -chdir=${stackDir} plan -input=true`]);
-    // The rotation table, before the plan: no state yet, so every certificate is new.
-    expect(result.stdout).toMatch(/^mtls-backend: new [0-9A-F]{4}…[0-9A-F]{4} \(expires \d{4}-\d\d-\d\d\)$/m);
-    expect(result.stdout).toMatch(/^partner-orders: new /m);
-    expect(fs.existsSync(path.join(stackDir, 'deployment.json'))).toBe(true);
-    for (const cert of withPem.certificates) {
-      const line = seen.find((l) => l.startsWith(`TF_VAR_${stem(cert.name)}_pfx_path `));
-      expect([cert.name, line?.endsWith('opened=yes')]).toEqual([cert.name, true]);
-      if (cert.format === 'pem') expect(fs.existsSync(line!.split(' ')[1])).toBe(false);
-    }
+    expect(result.stdout).toContain('vault kv-payments-qa: allowed 20.50.60.70/32 for this run');
+    expect(result.stdout).toContain('vault kv-payments-qa: removed 20.50.60.70/32');
+    expect(t.state().rules).toEqual(['20.61.12.34']);
+    const adds = t.calls().filter((c) => c.tool === 'az' && c.args.includes('add'));
+    expect(adds[0].args).toEqual(expect.arrayContaining(['--subscription', environment.subscriptionId]));
   });
 
-  it('after a deploy, has APIM refresh each certificate from Key Vault and checks what it serves', () => {
-    const result = spawnSync(process.execPath, ['scripts/workstation.js', 'deploy', withPem.name], { cwd: project.dir, encoding: 'utf8', env: { ...env, ...fakeTools(dir) }, timeout: 60_000 });
-    expect(result.status).toBe(0);
-    const terraform = fs.readFileSync(path.join(dir, 'terraform.log'), 'utf8');
-    expect(terraform.indexOf(' apply -input=true')).toBeLessThan(terraform.indexOf(' output -json'));
-    const az = fs.readFileSync(path.join(dir, 'az.log'), 'utf8');
-    expect(az).toContain('az rest --method post --url https://management.azure.com/subscriptions/s/resourceGroups/rg/providers/Microsoft.ApiManagement/service/apim-payments-qa/certificates/mtls-backend/refreshSecret?api-version=2024-05-01');
-    expect(result.stdout).toContain("mtls-backend: API Management serves");
-  });
-
-  it('checks the resource providers before terraform runs, and stops with the register command when one is missing', () => {
-    const result = run(fakeTools(dir, ['Microsoft.KeyVault']));
+  it('stops before terraform init, with one line, when there is no usable Azure login', () => {
+    const t = tools({ loggedIn: false });
+    const result = workstation(['diff', environment.name], t.env);
     expect(result.status).toBe(1);
-    expect(result.stderr).toContain('error: resource provider Microsoft.KeyVault is NotRegistered in subscription 7d1e0c59-3f0a-4a8e-9b6e-2f4c8a1d5e90; register it once with: az provider register --namespace Microsoft.KeyVault');
-    expect(fs.existsSync(path.join(dir, 'terraform.log'))).toBe(false);
+    expect(result.stderr.trim()).toBe(
+      `error: no usable Azure login: run \`az login\`, then \`az account set -s ${environment.subscriptionId}\`; or set ARM_CLIENT_ID, ARM_TENANT_ID and ARM_SUBSCRIPTION_ID with a credential (ARM_CLIENT_SECRET, ARM_USE_OIDC=true or ARM_USE_MSI=true) for Terraform`,
+    );
+    expect(t.calls().filter((c) => c.tool === 'terraform')).toEqual([]);
   });
 
-  it('with --allow-my-ip, lets this address through the vault firewall for the command only', () => {
-    const result = run({ ...fakeTools(dir), AGENT_IP: '198.51.100.7' }, ['--allow-my-ip']);
-    expect(result.status).toBe(0);
-    const az = fs.readFileSync(path.join(dir, 'az.log'), 'utf8');
-    const add = az.indexOf('keyvault network-rule add');
-    const remove = az.indexOf('keyvault network-rule remove');
-    expect(az).toMatch(/keyvault network-rule add .*--ip-address 198\.51\.100\.7\/32/);
-    expect(az).toMatch(/keyvault network-rule remove .*--ip-address 198\.51\.100\.7\/32/);
-    expect(add).toBeGreaterThan(-1);
-    expect(remove).toBeGreaterThan(add);
-    // terraform ran between the two.
-    expect(fs.existsSync(path.join(dir, 'terraform.log'))).toBe(true);
-    for (const text of [az, result.stdout, result.stderr, fs.readFileSync(path.join(dir, 'terraform.log'), 'utf8')]) expect(text).not.toContain(password);
+  itWith(hasStrace, 'strace (to see which programs a command starts)')(
+    'runs to terraform plan with --allow-my-ip on a PATH of node, az and terraform alone: no bash, sh, jq, curl or openssl is started',
+    () => {
+      const t = tools();
+      const trace = path.join(t.run, 'trace');
+      const result = spawnSync(strace, ['-f', '-qq', '-e', 'trace=execve', '-e', 'signal=none', '-o', trace, process.execPath, 'scripts/run.js', 'scripts/workstation.ts', 'diff', environment.name, '--allow-my-ip'], {
+        cwd: project.dir,
+        encoding: 'utf8',
+        env: t.env,
+        timeout: 180_000,
+      });
+      expect([result.status, result.stderr]).toEqual([0, '']);
+      const started = [...fs.readFileSync(trace, 'utf8').matchAll(/execve\("([^"]+)"/g)].map((m) => path.basename(m[1]));
+      expect(started).toContain('terraform');
+      expect(started).toContain('az');
+      expect(started.filter((program) => /^(bash|sh|dash|zsh|jq|curl|wget|openssl)$/.test(program))).toEqual([]);
+      expect(t.calls().some((c) => c.tool === 'terraform' && c.args.includes('plan'))).toBe(true);
+    },
+  );
+
+  it('passes SIGTERM on to a running Terraform, exits non-zero, skips every later step, and leaves nothing behind', async () => {
+    const t = tools({ planSleepsMs: 30_000 });
+    const child = spawn(process.execPath, ['scripts/run.js', 'scripts/workstation.ts', 'deploy', environment.name, '--allow-my-ip'], { cwd: project.dir, env: t.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const running = `${t.env.STAND_IN_STATE}.running`;
+    for (let i = 0; i < 600 && !fs.existsSync(running); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    child.kill('SIGTERM');
+    const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(status).toBe(143);
+    expect(stderr).toContain('terraform apply was stopped');
+    expect(t.calls().some((c) => c.tool === 'terraform' && c.signal === 'SIGTERM')).toBe(true);
+    // Nothing after the apply ran, the firewall rule is gone, and so are the private copies.
+    expect(t.calls().filter((c) => c.tool === 'az' && c.args.includes('rest'))).toEqual([]);
+    expect(t.state().rules).toEqual(['20.61.12.34']);
+    expect(fs.readdirSync(t.tmp).filter((f) => f.startsWith('apimcert-workstation-'))).toEqual([]);
+    const holds = path.join(t.tmp, fs.readdirSync(t.tmp).find((f) => f.startsWith('apimcert-firewall-holds-')) ?? 'none');
+    expect(fs.existsSync(holds) ? fs.readdirSync(holds) : []).toEqual([]);
+  }, 120_000);
+
+  it('removes what a run killed outright left, at the start of the next', () => {
+    const t = tools();
+    const leftover = path.join(t.tmp, 'apimcert-workstation-999999999-x');
+    fs.mkdirSync(leftover);
+    fs.writeFileSync(path.join(leftover, 'mtls_backend.pfx'), 'encrypted PFX copy');
+    expect(workstation(['diff', environment.name], t.env).status).toBe(0);
+    expect(fs.existsSync(leftover)).toBe(false);
   });
 });

@@ -147,6 +147,12 @@ const rsaKey = strictObject({
 const ecKey = strictObject({
   keyType: v.literal('EC'),
   curve: oneOf(['P-256', 'P-384', 'P-521', 'P-256K'] as const, 'use "P-256", "P-384", "P-521" or "P-256K" (the curves Key Vault accepts)'),
+  /**
+   * Required for an EC key: why this environment accepts that re-deploying an APIM certificate whose key
+   * is EC has been reported to fail with HTTP 500 after a wait of over two hours (see docs/constructs.md,
+   * "EC keys"). Without it synth refuses the EC key.
+   */
+  acceptEcKeyRisk: v.optional(text()),
 });
 
 const certificate = strictObject({
@@ -229,6 +235,13 @@ const pipeline = strictObject({
       pool: v.optional(v.union([strictObject({ vmImage: text() }), strictObject({ name: text() })], encode('must be { vmImage: "..." } or { name: "<pool>" }', 'write { vmImage: "ubuntu-24.04" } or { name: "my-agents" }'))),
       /** @default true */
       agentNetworkAccess: v.optional(flag()),
+      /**
+       * Let this environment share its Azure DevOps environment, variable group or secure files with another
+       * environment. Off, two environments sharing one are refused: an approval of one would gate the
+       * other, and one environment's secrets would be the other's.
+       * @default false
+       */
+      allowSharing: v.optional(flag()),
     }),
   ),
   github: v.optional(
@@ -241,6 +254,13 @@ const pipeline = strictObject({
       runsOn: v.optional(text()),
       /** @default true */
       agentNetworkAccess: v.optional(flag()),
+      /**
+       * Why this environment's apply may run without a required reviewer. GitHub offers required reviewers
+       * on private and internal repositories with GitHub Enterprise only; without one, the apply job would
+       * start unreviewed right after the plan, so the generated apply job stops, naming the setting, unless
+       * this says the team accepts that. @default - unreviewed applies are refused
+       */
+      allowUnreviewedApply: v.optional(text()),
     }),
   ),
 });

@@ -1,10 +1,12 @@
 import * as v from 'valibot';
 import { AzureNameKind, checkAzureName } from '../constructs/azure-names';
 import { AZURE_REGIONS } from '../constructs/azure-regions';
+import { networkForm, parseIpv4Range } from '../constructs/ipv4-range';
 import { defaultFragmentName } from '../constructs/client-certificate';
 import { ConfigurationError } from '../constructs/configuration-error';
 import { ValueRule, ValueRules } from '../constructs/value-rules';
 import { POLICY_RULES } from '../policies';
+import { EC_KEY_FIX, EC_KEY_RISK } from '../rotation/ec-key-risk';
 import { hasUnprintable } from '../text/printable';
 import { environmentSchema, MESSAGE_SEPARATOR, vaultFirewallOn, type EnvironmentConfig } from './environment-config';
 
@@ -113,7 +115,14 @@ export function validateEnvironment({ file, config }: EnvironmentSource): Config
   }
   if (kv?.resourceGroupName !== undefined) name('keyVault.resourceGroupName', 'resourceGroup', kv.resourceGroupName);
   check('keyVault.softDeleteRetentionDays', kv?.softDeleteRetentionDays, ValueRules.softDeleteRetentionDays);
-  kv?.networkAcls?.ipRules?.forEach((ip, i) => check(`keyVault.networkAcls.ipRules[${i}]`, ip, ValueRules.ipRule));
+  kv?.networkAcls?.ipRules?.forEach((ip, i) => {
+    const field = `keyVault.networkAcls.ipRules[${i}]`;
+    check(field, ip, ValueRules.ipRule);
+    const range = parseIpv4Range(ip);
+    if (range && ValueRules.ipRule.test(ip) && !ValueRules.ipRuleNetworkAddress.test(ip)) {
+      report(field, ip, ValueRules.ipRuleNetworkAddress.rule, `write "${networkForm(range)}", the network address of that range`);
+    }
+  });
   if (!kv.existing && vaultFirewallOn(kv) && kv.networkAcls?.bypass === 'None') {
     report('keyVault.networkAcls.bypass', 'None',
       'must be "AzureServices" while the firewall is on: API Management reads certificates through trusted-service connectivity, which "None" shuts out (API Management docs, "Requirements for Key Vault firewall")',
@@ -156,6 +165,15 @@ export function validateEnvironment({ file, config }: EnvironmentSource): Config
         'must be true when APIM exists already: this stack cannot attach a new identity to an instance it does not manage',
         'attach the identity to the instance first and set identity.existing: true, or use its system-assigned identity');
     }
+  }
+
+  // Nobody could import a certificate: the data plane is shut to every deployer (created vaults only: an
+  // existing vault's rules are asked of Azure at plan time).
+  const pipelines = config.pipeline;
+  if (!kv.existing && vaultFirewallOn(kv) && !(kv.networkAcls?.ipRules?.length) && !kv.privateEndpoint && pipelines?.azureDevOps?.agentNetworkAccess === false && pipelines?.github?.agentNetworkAccess === false) {
+    report('keyVault.networkAcls', kv.networkAcls ?? '(the default: deny)',
+      "leaves the vault's data plane reachable by nobody: its firewall is on, it has no IP rule and no private endpoint, and both pipelines are told not to open it to their agents (agentNetworkAccess: false)",
+      "add your agents' egress range to keyVault.networkAcls.ipRules, add a keyVault.privateEndpoint your agents resolve, or let a pipeline open the firewall to its agent (agentNetworkAccess: true)");
   }
 
   const expiry = config.expiryWarnings;
@@ -209,6 +227,9 @@ export function validateEnvironment({ file, config }: EnvironmentSource): Config
     const at = `certificates[${i}]`;
     name(`${at}.name`, 'keyVaultObject', c.name);
     check(`${at}.name`, c.name, ValueRules.certificateNameStart);
+    if (c.key?.keyType === 'EC' && !(typeof c.key.acceptEcKeyRisk === 'string' && c.key.acceptEcKeyRisk.trim().length >= 10)) {
+      report(`${at}.key`, c.key, `is an EC key: ${EC_KEY_RISK}`, EC_KEY_FIX);
+    }
     if (c.format !== undefined && c.format !== 'pfx' && c.format !== 'pem') {
       report(`${at}.format`, c.format, 'must be "pfx" or "pem"', 'use "pfx" for a PKCS#12 file, "pem" for a PEM bundle');
     }

@@ -17,7 +17,7 @@ import { ValueRules } from './value-rules';
 /** What Key Vault accepts for an imported certificate's key. */
 export type CertificateKey =
   | { readonly keyType: 'RSA'; readonly keySize?: 2048 | 3072 | 4096 }
-  | { readonly keyType: 'EC'; readonly curve: 'P-256' | 'P-384' | 'P-521' | 'P-256K' };
+  | { readonly keyType: 'EC'; readonly curve: 'P-256' | 'P-384' | 'P-521' | 'P-256K'; readonly acceptEcKeyRisk?: string };
 
 export interface ClientCertificateBackendOptions {
   /** @default - the certificate's name */
@@ -162,13 +162,13 @@ export class ClientCertificate extends Construct {
       certificatePolicy: {
         issuerParameters: { name: 'Unknown' },
         keyProperties: {
-          exportable: true,
-          reuseKey: false,
+          exportable: IMPORTED_CERTIFICATE_POLICY.exportable,
+          reuseKey: IMPORTED_CERTIFICATE_POLICY.reuseKey,
           keyType: key.keyType,
           keySize: key.keyType === 'RSA' ? key.keySize ?? 2048 : undefined,
           curve: key.keyType === 'EC' ? key.curve : undefined,
         },
-        secretProperties: { contentType: 'application/x-pkcs12' },
+        secretProperties: { contentType: IMPORTED_CERTIFICATE_POLICY.contentType },
         lifetimeAction: [{ action: { actionType: 'EmailContacts' }, trigger: { daysBeforeExpiry: expiryDays } }],
       },
       dependsOn: props.importAfter?.length ? [...props.importAfter] : undefined,
@@ -279,6 +279,13 @@ export class ClientCertificate extends Construct {
     });
   }
 }
+
+/**
+ * The parts of Key Vault's certificate policy that are the same for every imported certificate: an
+ * exportable key (APIM reads the private key through the secret), a fresh key on renewal, and PKCS#12,
+ * the only secret type APIM takes. The rotation review compares them with the policy Key Vault holds.
+ */
+export const IMPORTED_CERTIFICATE_POLICY = { exportable: true, reuseKey: false, contentType: 'application/x-pkcs12' } as const;
 
 /** The policy fragment a certificate publishes unless it names one: "client-cert-<certificate name>". */
 export function defaultFragmentName(certificateName: string): string {

@@ -204,7 +204,10 @@ export class KeyVault extends KeyVaultBase {
     const retention = props.softDeleteRetentionDays ?? 90;
     const acls: KeyVaultNetworkAcls = props.networkAcls ?? { defaultAction: 'Deny' };
     validateValue(this, 'softDeleteRetentionDays', retention, ValueRules.softDeleteRetentionDays);
-    acls.ipRules?.forEach((ip, i) => validateValue(this, `networkAcls.ipRules[${i}]`, ip, ValueRules.ipRule));
+    acls.ipRules?.forEach((ip, i) => {
+      validateValue(this, `networkAcls.ipRules[${i}]`, ip, ValueRules.ipRule);
+      validateValue(this, `networkAcls.ipRules[${i}]`, ip, ValueRules.ipRuleNetworkAddress);
+    });
     const publicNetworkAccessEnabled = props.publicNetworkAccessEnabled ?? true;
     this.firewallEnabled = acls.defaultAction === 'Deny' || !publicNetworkAccessEnabled;
 

@@ -1,4 +1,5 @@
 import { GUID_PATTERN, PRINCIPAL_TYPES } from './principal';
+import { isPublicRange, parseIpv4Range } from './ipv4-range';
 
 /**
  * Rules for values other than Azure names, shared by the constructs (props given in code) and the
@@ -55,7 +56,18 @@ export const ValueRules = {
   ipRule: {
     rule: 'must be a public IPv4 address or CIDR range (a.b.c.d or a.b.c.d/nn, nn from 8 to 32); Key Vault rejects private, loopback, link-local, shared and multicast ranges',
     fix: "write the public address your agents or workstation leave through, e.g. 203.0.113.10 or 203.0.113.0/24 (a private network reaches the vault through keyVault.privateEndpoint)",
-    test: (v: string) => isPublicIpv4Rule(v),
+    test: (v: string) => {
+      const range = parseIpv4Range(v);
+      return range !== undefined && isPublicRange(range);
+    },
+  },
+  ipRuleNetworkAddress: {
+    rule: 'must be written as its network address: the Azure CLI parses every rule of a vault strictly and fails on one with host bits set, which breaks every later `az keyvault network-rule` call on that vault',
+    fix: 'write the range from its first address (npm run synth names it)',
+    test: (v: string) => {
+      const range = parseIpv4Range(v);
+      return range === undefined || range.address === range.start;
+    },
   },
   softDeleteRetentionDays: {
     rule: 'must be a whole number of days from 7 to 90',
@@ -83,27 +95,3 @@ export const ValueRules = {
     test: (v: string) => /^[a-zA-Z][a-zA-Z0-9-]{0,79}$/.test(v),
   },
 } as const satisfies Record<string, ValueRule<string> | ValueRule<number>>;
-
-// Ranges that are not public addresses (RFC 1918 private, loopback, link-local, CGNAT shared, "this
-// network", multicast and reserved): Key Vault's firewall only takes public IPv4 rules.
-const NON_PUBLIC_RANGES: readonly [number, number][] = [
-  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16],
-  ['172.16.0.0', 12], ['192.168.0.0', 16], ['224.0.0.0', 4], ['240.0.0.0', 4],
-].map(([address, bits]) => [ipv4ToNumber(address as string), bits as number]);
-
-function ipv4ToNumber(address: string): number {
-  return address.split('.').reduce((n, octet) => n * 256 + Number(octet), 0);
-}
-
-function isPublicIpv4Rule(rule: string): boolean {
-  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?:\/(\d{1,2}))?$/.exec(rule);
-  if (!match || match.slice(1, 5).some((o) => Number(o) > 255 || (o.length > 1 && o.startsWith('0')))) return false;
-  const bits = match[5] === undefined ? 32 : Number(match[5]);
-  if (bits < 8 || bits > 32) return false;
-  // The range a rule covers starts at its network address: 172.32.0.0/8 is 172.0.0.0/8.
-  const address = ipv4ToNumber(match.slice(1, 5).join('.'));
-  const start = address - (address % 2 ** (32 - bits));
-  const end = start + 2 ** (32 - bits) - 1;
-  // The rule's range must not touch any non-public range.
-  return NON_PUBLIC_RANGES.every(([base, size]) => end < base || start > base + 2 ** (32 - size) - 1);
-}

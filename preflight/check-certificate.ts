@@ -36,6 +36,11 @@ export interface CertificateCheckInput {
    * bytes; `path` then holds U+FFFD where they were): the file is opened by these.
    */
   pathBytes?: Buffer;
+  /**
+   * The file's bytes, when the caller has read them already: judged as they are, so that what the
+   * pre-flight checked is exactly what goes on to Terraform (no second read of a path that may change).
+   */
+  bytes?: Buffer;
   /** The PFX password or PEM key passphrase. Used to open the file and never copied into the result. */
   password?: string;
   /** Where the password came from, named in messages and in the repair commands (`-passin env:NAME`). */
@@ -86,7 +91,7 @@ function displayName(input: CertificateCheckInput): string {
 async function checkOrThrow(input: CertificateCheckInput): Promise<CertificateCheckResult> {
   const file = displayName(input);
   const passwordEnv = input.passwordEnv ?? DEFAULT_PASSWORD_ENV;
-  const read = await readInput(input.pathBytes ?? input.path);
+  const read = input.bytes ? ({ kind: 'read', bytes: input.bytes } as const) : await readInput(input.pathBytes ?? input.path);
   if (read.kind === 'failed') return result(file, [read.finding]);
   const { bytes } = read;
   if (bytes.length === 0) {

@@ -3,9 +3,15 @@
 // following our advice does not put a password into shell history or `ps` output.
 
 const SAFE_SHELL_WORD = /^[A-Za-z0-9_./:@%+=,-]+$/;
+// PowerShell reads @ , ; ( ) { } $ ` and more as syntax even unquoted: only plain words stay bare.
+const SAFE_POWERSHELL_WORD = /^[A-Za-z0-9_./:\\-]+$/;
 
-/** Quotes a path for a POSIX shell only when needed, so simple paths stay easy to read. */
-export function shellQuote(word: string): string {
+/**
+ * Quotes a word for the shell the user types the command into, only when needed, so simple paths stay easy
+ * to read: a POSIX shell on Linux and macOS, PowerShell on Windows (single quotes, a quote doubled).
+ */
+export function shellQuote(word: string, platform: NodeJS.Platform = process.platform): string {
+  if (platform === 'win32') return SAFE_POWERSHELL_WORD.test(word) ? word : `'${word.replace(/'/g, "''")}'`;
   if (SAFE_SHELL_WORD.test(word)) return word;
   return `'${word.replace(/'/g, `'\\''`)}'`;
 }

@@ -19,6 +19,8 @@ export interface PemReadOutcome {
   leaf?: X509Certificate;
   certificates: X509Certificate[];
   hasPrivateKey: boolean;
+  /** The private key that belongs to `leaf`, when the file holds one that decodes and matches. */
+  key?: KeyObject;
 }
 
 interface PemBlock {
@@ -139,6 +141,7 @@ export function readPem(text: string, context: PemContext): PemReadOutcome {
   if (keys.length === 0) return { findings, leaf: certificates[0], certificates, hasPrivateKey: true };
 
   const leaf = certificates.find((certificate) => keys.some((key) => belongsTo(certificate, key)));
+  const leafKey = leaf ? keys.find((key) => belongsTo(leaf, key)) : undefined;
   if (!leaf) {
     findings.push(
       error(
@@ -148,7 +151,7 @@ export function readPem(text: string, context: PemContext): PemReadOutcome {
       ),
     );
   }
-  return { findings, leaf: leaf ?? certificates[0], certificates, hasPrivateKey: true };
+  return { findings, leaf: leaf ?? certificates[0], certificates, hasPrivateKey: true, key: leafKey };
 }
 
 function readKeyBlock(block: PemBlock, position: string, context: PemContext): KeyBlockReading {

@@ -37,7 +37,7 @@ export interface PfxStructure {
 // (applied as functions, so no compiler decorator support is needed):
 //   EncryptedData ::= SEQUENCE { version INTEGER, encryptedContentInfo EncryptedContentInfo, ... }  (RFC 5652)
 //   PBES2-params  ::= SEQUENCE { keyDerivationFunc AlgorithmIdentifier, encryptionScheme AlgorithmIdentifier }  (RFC 8018)
-class EncryptedData {
+export class EncryptedData {
   version = 0;
   encryptedContentInfo = new EncryptedContentInfo();
 }

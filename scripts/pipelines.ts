@@ -13,7 +13,8 @@
 import path from 'node:path';
 import { loadEnvironments } from '../config/load-environments';
 import { environments } from '../environments';
-import { generatePipelines, GENERATE_COMMAND, staleFiles, staleReport, writeGeneratedFiles, type EnvironmentFile } from '../pipelines/generator';
+import { generatePipelines, GENERATE_COMMAND, staleFiles, staleReport, writeGeneratedFiles, type EnvironmentFile, type PipelineSettings } from '../pipelines/generator';
+import settings from '../pipelines/settings';
 import { printable } from '../text/printable';
 
 const USAGE = `usage: ${GENERATE_COMMAND} [-- --check]`;
@@ -21,6 +22,7 @@ const USAGE = `usage: ${GENERATE_COMMAND} [-- --check]`;
 export interface PipelinesCommandIo {
   readonly root: string;
   readonly environments: readonly EnvironmentFile[];
+  readonly settings?: PipelineSettings;
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
 }
@@ -34,7 +36,8 @@ export function runPipelinesCommand(args: readonly string[], io: PipelinesComman
   // The whole environment checked, as synth checks it (a misspelled `pipline:` would otherwise mean the
   // conventions, silently); then the pipeline settings, by generatePipelines.
   loadEnvironments(io.environments);
-  const generated = generatePipelines(io.environments);
+  const { files: generated, skipped } = generatePipelines(io.environments, io.settings ?? settings);
+  for (const line of skipped) io.stdout(`left out of the pipelines: ${printable(line)} hold placeholder ids; replace them with your own, then ${GENERATE_COMMAND}`);
   if (args.includes('--check')) {
     const stale = staleFiles(io.root, generated);
     if (stale.length) {

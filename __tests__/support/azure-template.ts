@@ -34,6 +34,7 @@ function evaluate(expr: string, scope: Scope): unknown {
   if (call) {
     const args = splitArgs(call[2]).map((a) => evaluate(a, scope));
     if (call[1] === 'eq') return String(args[0]).toLowerCase() === String(args[1]).toLowerCase();
+    if (call[1] === 'ne') return String(args[0]).toLowerCase() !== String(args[1]).toLowerCase();
     if (call[1] === 'join') return (args[1] as unknown[]).join(String(args[0]));
     throw new Error(`unsupported template function ${call[1]}`);
   }

@@ -23,7 +23,8 @@ const qaEu: EnvironmentConfig = {
   name: 'qa-eu',
   location: 'westeurope',
   resourceGroup: { name: 'rg-fixture-qa', existing: true },
-  keyVault: { name: 'kv-fixture-qa' },
+  // The Managed DevOps Pool's egress: its agents need no temporary rule (agentNetworkAccess: false below).
+  keyVault: { name: 'kv-fixture-qa', networkAcls: { defaultAction: 'Deny', ipRules: ['20.50.60.64/27'] } },
   apiManagement: { name: 'apim-platform-qa', existing: true, resourceGroupName: 'rg-platform-qa' },
   deployers: [{ objectId: '11111111-2222-3333-4444-555555555502', type: 'ServicePrincipal' }],
   certificates: [

@@ -4,6 +4,8 @@ import { X509Certificate } from 'node:crypto';
 export interface StateCertificate {
   readonly pem: string;
   readonly key?: { readonly keyType: 'RSA'; readonly keySize: number } | { readonly keyType: 'EC'; readonly curve: string };
+  /** What the last apply imported (the state keeps the file and its password in clear). */
+  readonly imported?: { readonly contents: string; readonly password: string };
 }
 
 export function thumbprintOf(pem: string): string {
@@ -32,7 +34,7 @@ export function stateDocument(certificates: Record<string, { keyVault?: StateCer
         provider_name: 'registry.terraform.io/hashicorp/azurerm',
         schema_version: 0,
         values: {
-          certificate: [{ contents: 'TUlJSg==', password: '' }],
+          certificate: [keyVault.imported ?? { contents: 'TUlJSg==', password: '' }],
           certificate_attribute: [
             { created: new Date(x509.validFrom).toISOString(), enabled: true, expires: new Date(x509.validTo).toISOString(), not_before: new Date(x509.validFrom).toISOString(), recovery_level: 'Recoverable', updated: new Date(x509.validFrom).toISOString() },
           ],

@@ -23,7 +23,7 @@ export const variantEnvironments: readonly EnvironmentConfig[] = [
     deployers: [],
     certificates: [
       { name: 'partner-pem', format: 'pem', apiPolicy: { apiName: 'orders', replaceWholePolicy: true } },
-      { name: 'partner-ec', key: { keyType: 'EC', curve: 'P-256' }, backend: { url: 'https://ec.partner.example' } },
+      { name: 'partner-ec', key: { keyType: 'EC', curve: 'P-256', acceptEcKeyRisk: 'variant: the EC shape of the stack, validated by Terraform' }, backend: { url: 'https://ec.partner.example' } },
     ],
     state: { resourceGroupName: 'rg-tfstate', storageAccountName: 'sttfstate0001' },
     policySuppressions: [{ rule: 'APIM4', reason: 'the orders API is owned by this stack in the variant' }],

@@ -30,11 +30,13 @@ const RULES = {
   guid: {
     test: (v) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v),
     rule: 'must be a GUID: the service connection\'s id, the resourceId in its URL',
-    fix: 'copy it from the service connection\'s page (…/adminservices?resourceId=<id>), or leave it out to read SERVICE_CONNECTION_ID from the variable group',
+    fix: 'leave it out: AzureCLI@2 gives Terraform the id of the service connection it logged in with'
   },
   azureDevOpsVariable: {
-    test: (v) => /^[A-Za-z_][A-Za-z0-9_.]{0,127}$/.test(v),
-    rule: 'must be an Azure DevOps variable name: letters, digits, "_" and ".", not starting with a digit',
+    // System., Agent., Build., Pipeline. and Release. are Azure DevOps' own predefined variables: a secret
+    // named so would be shadowed by, or shadow, what the agent sets (System.AccessToken among them).
+    test: (v) => /^[A-Za-z_][A-Za-z0-9_.]{0,127}$/.test(v) && !/^(system|agent|build|pipeline|release)\./i.test(v),
+    rule: 'must be an Azure DevOps variable name: letters, digits, "_" and ".", not starting with a digit, and outside the System., Agent., Build., Pipeline. and Release. namespaces Azure DevOps keeps for its own variables',
     fix: 'use a name such as "mtls_backend_pfx_password"',
   },
   githubSecretPrefix: {
@@ -57,6 +59,7 @@ const RULES = {
 export function pipelineSettingsProblems(sources: readonly EnvironmentFile[]): ConfigurationError[] {
   const problems: ConfigurationError[] = [];
   const githubEnvironments = new Map<string, string>();
+  const sharedAcrossEnvironments = new Map<string, { file: string; allowSharing: boolean }>();
   const names = new Map<string, string>();
   for (const source of sources) {
     const { file } = source;
@@ -91,6 +94,7 @@ export function pipelineSettingsProblems(sources: readonly EnvironmentFile[]): C
     const ado = pipeline?.azureDevOps;
     check('pipeline.azureDevOps.serviceConnection', ado?.serviceConnection, RULES.azureDevOpsName);
     check('pipeline.azureDevOps.serviceConnectionId', ado?.serviceConnectionId, RULES.guid);
+    checkBoolean('pipeline.azureDevOps.allowSharing', ado?.allowSharing);
     check('pipeline.azureDevOps.variableGroup', ado?.variableGroup, RULES.azureDevOpsName);
     check('pipeline.azureDevOps.environment', ado?.environment, RULES.azureDevOpsName);
     checkBoolean('pipeline.azureDevOps.agentNetworkAccess', ado?.agentNetworkAccess);
@@ -107,6 +111,9 @@ export function pipelineSettingsProblems(sources: readonly EnvironmentFile[]): C
     check('pipeline.github.planEnvironment', gh?.planEnvironment, RULES.githubName);
     check('pipeline.github.runsOn', gh?.runsOn, RULES.githubName);
     checkBoolean('pipeline.github.agentNetworkAccess', gh?.agentNetworkAccess);
+    if (gh?.allowUnreviewedApply !== undefined && (typeof gh.allowUnreviewedApply !== 'string' || gh.allowUnreviewedApply.trim().length < 10)) {
+      report('pipeline.github.allowUnreviewedApply', gh.allowUnreviewedApply, 'must say why this environment\'s apply may run without a required reviewer (at least 10 characters)', 'write the reason, e.g. "personal sandbox, nothing shared"; or give its GitHub environment a required reviewer and remove the setting');
+    }
     if (problems.some((p) => p.source === file)) continue;
 
     // Names that must differ, once the conventions have filled in the rest.
@@ -130,7 +137,6 @@ export function pipelineSettingsProblems(sources: readonly EnvironmentFile[]): C
       'variable',
       [
         ['(the plan encryption key)', CONVENTIONS.planEncryptionKey],
-        ['(the service connection id)', CONVENTIONS.azureDevOps.serviceConnectionIdVariable],
         ...resolved.certificates.map((c, i) => [certificateField(i, 'passwordVariable'), c.passwordVariable] as const),
       ],
       'give each PFX its own passwordVariable',
@@ -146,6 +152,21 @@ export function pipelineSettingsProblems(sources: readonly EnvironmentFile[]): C
       ],
       'give each certificate its own githubSecretPrefix',
     );
+    // One Azure DevOps environment, variable group or secure file for two environments: an approval of one
+    // gates the other, and one environment's secrets are the other's. Refused unless both allow it.
+    for (const [what, value, field] of [
+      ['Azure DevOps environment', resolved.azureDevOps.environment, 'pipeline.azureDevOps.environment'],
+      ['variable group', resolved.azureDevOps.variableGroup, 'pipeline.azureDevOps.variableGroup'],
+      ...resolved.certificates.map((c, i) => ['secure file', c.secureFile, `certificates[${i}].secureFile`] as const),
+    ] as const) {
+      const key = `${what}/${value.toLowerCase()}`;
+      const first = sharedAcrossEnvironments.get(key);
+      if (first && first.file !== file && !(first.allowSharing && resolved.azureDevOps.allowSharing)) {
+        report(field, value, `is also the ${what} of ${first.file}: an approval or secret of one environment would be the other's`, `give each environment its own ${what}, or set pipeline.azureDevOps.allowSharing: true in both files if sharing is meant`);
+      } else if (!first) {
+        sharedAcrossEnvironments.set(key, { file, allowSharing: resolved.azureDevOps.allowSharing });
+      }
+    }
     // GitHub shows an environment's secrets to every job bound to it, and its reviewers gate every such
     // job: the plan needs an environment without reviewers, and no two environments may share secrets.
     for (const [field, value] of [

@@ -9,9 +9,8 @@ import type { EnvironmentFile } from './pipeline-settings';
  *
  *   what                              setting (environment file)                default
  *   promotion order                   pipeline.order                            100; ties by <env>
- *   Azure DevOps service connection   pipeline.azureDevOps.serviceConnection    sc-apimcert-<env>
- *   ... its id (GUID)                 pipeline.azureDevOps.serviceConnectionId  $(SERVICE_CONNECTION_ID): a variable
- *                                                                               of the variable group, read at run time
+ *   Azure DevOps service connection   pipeline.azureDevOps.serviceConnection    sc-apimcert-<env> (its id for Terraform's
+ *                                                                               OIDC login comes from AzureCLI@2 itself)
  *   Azure DevOps variable group       pipeline.azureDevOps.variableGroup        vg-apimcert-<env>
  *   Azure DevOps environment (apply)  pipeline.azureDevOps.environment          apimcert-<env>
  *   Azure DevOps agent pool           pipeline.azureDevOps.pool                 { vmImage: ubuntu-24.04 }
@@ -39,7 +38,6 @@ export const CONVENTIONS = {
   order: 100,
   azureDevOps: {
     serviceConnection: (env: string) => `sc-apimcert-${env}`,
-    serviceConnectionIdVariable: 'SERVICE_CONNECTION_ID',
     variableGroup: (env: string) => `vg-apimcert-${env}`,
     environment: (env: string) => `apimcert-${env}`,
     pool: { vmImage: 'ubuntu-24.04' },
@@ -83,19 +81,42 @@ export interface PipelineEnvironment {
   readonly certificates: readonly PipelineCertificate[];
   readonly azureDevOps: {
     readonly serviceConnection: string;
-    /** A GUID, or the runtime macro $(SERVICE_CONNECTION_ID). */
-    readonly serviceConnectionId: string;
+    /** The service connection's id when the environment gives it; otherwise AzureCLI@2's AZURESUBSCRIPTION_SERVICE_CONNECTION_ID. */
+    readonly serviceConnectionId?: string;
     readonly variableGroup: string;
     readonly environment: string;
     readonly pool: AzureDevOpsPool;
     readonly agentNetworkAccess: boolean;
+    readonly allowSharing: boolean;
   };
   readonly github: {
     readonly environment: string;
     readonly planEnvironment: string;
     readonly runsOn: string;
     readonly agentNetworkAccess: boolean;
+    /** Why the apply may run without a required reviewer; undefined: it may not. */
+    readonly allowUnreviewedApply?: string;
   };
+  /** The vault (name, resource group) the stack's steps open: what runs on one machine or egress must take turns on. */
+  readonly keyVault: string;
+  /** The vault is reached through a private endpoint: the agents must resolve its name privately. */
+  readonly privateEndpoint: boolean;
+}
+
+// The samples' ids: GUIDs whose first 24 characters are zeros, which no Azure object id or subscription has.
+const PLACEHOLDER_ID = /^0{8}-0{4}-0{4}-0{4}-/;
+
+/**
+ * The fields of an environment that still hold a placeholder id (a sample's, or a copy of one): such an
+ * environment cannot deploy, so the generated pipelines leave it out, and say so, instead of making every
+ * environment after it wait for an apply that can only fail.
+ */
+export function placeholderFields(config: EnvironmentFile['config']): string[] {
+  return [
+    ...(config.subscriptionId && PLACEHOLDER_ID.test(config.subscriptionId) ? ['subscriptionId'] : []),
+    ...(config.tenantId && PLACEHOLDER_ID.test(config.tenantId) ? ['tenantId'] : []),
+    ...(config.deployers ?? []).flatMap((d, i) => (PLACEHOLDER_ID.test(d.objectId) ? [`deployers[${i}].objectId`] : [])),
+  ];
 }
 
 /** The environment's pipeline names: each override as written, the convention for the rest. */
@@ -124,17 +145,21 @@ export function resolvePipelineEnvironment({ file, config }: EnvironmentFile): P
     }),
     azureDevOps: {
       serviceConnection: ado.serviceConnection ?? c.azureDevOps.serviceConnection(name),
-      serviceConnectionId: ado.serviceConnectionId ?? `$(${c.azureDevOps.serviceConnectionIdVariable})`,
+      ...(ado.serviceConnectionId ? { serviceConnectionId: ado.serviceConnectionId } : {}),
       variableGroup: ado.variableGroup ?? c.azureDevOps.variableGroup(name),
       environment: ado.environment ?? c.azureDevOps.environment(name),
       pool: { ...(ado.pool ?? c.azureDevOps.pool) },
       agentNetworkAccess: ado.agentNetworkAccess ?? c.azureDevOps.agentNetworkAccess,
+      allowSharing: ado.allowSharing ?? false,
     },
     github: {
       environment: gh.environment ?? c.github.environment(name),
       planEnvironment: gh.planEnvironment ?? c.github.planEnvironment(name),
       runsOn: gh.runsOn ?? c.github.runsOn,
       agentNetworkAccess: gh.agentNetworkAccess ?? c.github.agentNetworkAccess,
+      ...(gh.allowUnreviewedApply ? { allowUnreviewedApply: gh.allowUnreviewedApply } : {}),
     },
+    keyVault: `${config.keyVault.resourceGroupName ?? config.resourceGroup.name}/${config.keyVault.name}`.toLowerCase(),
+    privateEndpoint: Boolean(config.keyVault.privateEndpoint),
   };
 }

@@ -1,3 +1,4 @@
+import * as v from 'valibot';
 import type { EnvironmentConfig } from '../../config/environment-config';
 
 /**
@@ -9,3 +10,24 @@ export interface EnvironmentFile {
   readonly file: string;
   readonly config: EnvironmentConfig;
 }
+
+/**
+ * What the pipelines do outside any one environment (pipelines/settings.ts): where the synth-and-test stage
+ * (and, on GitHub, the pull-request validation) runs. Self-hosted agents need what the generated headers list.
+ */
+export const pipelineSettingsSchema = v.strictObject({
+  azureDevOps: v.optional(
+    v.strictObject({
+      /** The synth and test stage's pool: { vmImage } for Microsoft-hosted agents, { name } for a pool of your own. @default { vmImage: "ubuntu-24.04" } */
+      synthPool: v.optional(v.union([v.strictObject({ vmImage: v.string() }), v.strictObject({ name: v.string() })])),
+    }),
+  ),
+  github: v.optional(
+    v.strictObject({
+      /** The runner label of the synth and pull-request validation jobs. @default "ubuntu-24.04" */
+      synthRunsOn: v.optional(v.string()),
+    }),
+  ),
+});
+
+export type PipelineSettings = v.InferInput<typeof pipelineSettingsSchema>;

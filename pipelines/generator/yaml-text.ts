@@ -12,6 +12,15 @@ export class Annotated {
 /** `value`, with `comment` (one or more lines, without "#") written above it. */
 export const commented = (comment: string, value: unknown) => new Annotated(value, comment);
 
+/** A scalar with a comment after it on its own line: `uses: actions/checkout@<sha> # v7.0.1`. */
+export class Trailing {
+  constructor(
+    readonly value: string,
+    readonly comment: string,
+  ) {}
+}
+export const trailing = (value: string, comment: string) => new Trailing(value, comment);
+
 /** `value` after a blank line, with an optional comment above it. */
 export const spaced = (value: unknown, comment?: string) => new Annotated(value, comment, true);
 
@@ -33,6 +42,11 @@ function toNode(value: unknown): Node {
     const node = toNode(value.value);
     decorate(node, value);
     return node;
+  }
+  if (value instanceof Trailing) {
+    const scalar = new Scalar(value.value);
+    scalar.comment = ` ${value.comment}`;
+    return scalar;
   }
   if (Array.isArray(value)) {
     const seq = new YAMLSeq();

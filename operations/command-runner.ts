@@ -1,0 +1,147 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+/**
+ * How the operational steps run the Azure CLI and Terraform: a function from arguments to a result, so
+ * that the steps take their runners as parameters and tests drive them in-process with recorded calls
+ * (or the real tools against an emulator) instead of fake executables on PATH.
+ */
+export interface CommandResult {
+  /** The exit status; null when the process was stopped by a signal, timed out or never started. */
+  readonly status: number | null;
+  readonly signal: NodeJS.Signals | null;
+  /** Captured output (empty with `stdio: 'inherit'`). */
+  readonly stdout: string;
+  readonly stderr: string;
+  /** Set when the process could not be started (code ENOENT: not installed) or ran out of time. */
+  readonly failure?: 'not-found' | 'timed-out' | 'output-too-large' | 'cancelled';
+}
+
+export interface RunOptions {
+  /** The whole environment of the process (never merged with this process's own by the runner). */
+  readonly env?: NodeJS.ProcessEnv;
+  readonly cwd?: string;
+  /** 'capture' (default): stdout and stderr are returned. 'inherit': the user sees the tool's own output and prompts. */
+  readonly stdio?: 'capture' | 'inherit';
+  /** Stopped (and reported as 'timed-out') after this long. */
+  readonly timeoutMs?: number;
+  /** Captured stdout beyond this is refused ('output-too-large'), the process stopped. @default 64 MiB */
+  readonly maxOutputBytes?: number;
+  /** Aborting stops the process with SIGTERM (Ctrl-C reaches a tool in the foreground by itself). */
+  readonly signal?: AbortSignal;
+  /**
+   * How long a stopped process has before SIGKILL; null: never (Terraform, stopped, releases its state lock
+   * and must not be cut short). @default 5000
+   */
+  readonly killGraceMs?: number | null;
+}
+
+export type CommandRunner = (args: readonly string[], options?: RunOptions) => Promise<CommandResult>;
+
+const DEFAULT_MAX_OUTPUT = 64 * 1024 * 1024;
+
+/**
+ * Where `name` is on PATH: on Windows also name.exe, name.cmd and so on (PATHEXT), since the Azure CLI
+ * installs az.cmd there. Undefined when it is not installed.
+ */
+export function findExecutable(name: string, env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string | undefined {
+  if (path.isAbsolute(name)) return fs.existsSync(name) ? name : undefined;
+  const pathVariable = env.PATH ?? env.Path ?? '';
+  // Windows matches names case-insensitively; a case-sensitive file system (a test's) needs both spellings.
+  const extensions = platform === 'win32' ? ['', ...(env.PATHEXT ?? '.COM;.EXE;.BAT;.CMD').split(';').filter(Boolean).flatMap((e) => [e, e.toLowerCase()])] : [''];
+  for (const dir of pathVariable.split(platform === 'win32' ? ';' : path.delimiter).filter(Boolean)) {
+    for (const extension of extensions) {
+      const candidate = path.join(dir, name + extension);
+      try {
+        const stats = fs.statSync(candidate);
+        if (stats.isFile() && (platform === 'win32' || (stats.mode & 0o111) !== 0)) return candidate;
+      } catch {
+        // not here
+      }
+    }
+  }
+  return undefined;
+}
+
+// What cmd.exe would read as syntax even inside double quotes, or what would end a quoted word.
+const CMD_UNSAFE = /["%!\r\n\0^]/;
+
+/**
+ * The command line cmd.exe runs for a batch file (az.cmd): every word in double quotes. Node refuses to
+ * start a .cmd without a shell since 2024 (CVE-2024-27980), and a shell line is only as safe as its
+ * quoting, so a word cmd.exe could still read as syntax is refused rather than escaped. The steps only
+ * pass names, ids, addresses, URLs and file paths the configuration check already limits.
+ */
+export function windowsBatchCommandLine(executable: string, args: readonly string[]): string {
+  for (const word of [executable, ...args]) {
+    if (CMD_UNSAFE.test(word)) throw new Error(`cannot pass ${JSON.stringify(word)} to ${path.basename(executable)} through cmd.exe safely`);
+  }
+  return `"${[executable, ...args].map((w) => `"${w}"`).join(' ')}"`;
+}
+
+/** A runner for the executable `name`, found on the PATH of each call's environment. */
+export function processRunner(name: string, platform: NodeJS.Platform = process.platform): CommandRunner {
+  return (args, options = {}) =>
+    new Promise((resolve) => {
+      const env = options.env ?? process.env;
+      const executable = findExecutable(name, env, platform);
+      if (!executable) {
+        resolve({ status: null, signal: null, stdout: '', stderr: `${name} is not on PATH`, failure: 'not-found' });
+        return;
+      }
+      const batch = platform === 'win32' && /\.(cmd|bat)$/i.test(executable);
+      const [command, argv, extra] = batch
+        ? [env.ComSpec ?? env.COMSPEC ?? 'cmd.exe', ['/d', '/s', '/c', windowsBatchCommandLine(executable, args)], { windowsVerbatimArguments: true }]
+        : [executable, [...args], {}];
+      const capture = (options.stdio ?? 'capture') === 'capture';
+      const child = spawn(command, argv, {
+        ...extra,
+        cwd: options.cwd,
+        env,
+        stdio: capture ? ['ignore', 'pipe', 'pipe'] : 'inherit',
+        windowsHide: true,
+      });
+      const limit = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
+      const out: Buffer[] = [];
+      const err: Buffer[] = [];
+      let outBytes = 0;
+      let failure: CommandResult['failure'];
+      const stop = (why: NonNullable<CommandResult['failure']>) => {
+        failure ??= why;
+        child.kill('SIGTERM');
+        // A tool that ignores SIGTERM is stopped for good a little later.
+        const grace = options.killGraceMs === undefined ? 5000 : options.killGraceMs;
+        if (grace !== null) setTimeout(() => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'), grace).unref();
+      };
+      child.stdout?.on('data', (chunk: Buffer) => {
+        outBytes += chunk.length;
+        if (outBytes > limit) stop('output-too-large');
+        else out.push(chunk);
+      });
+      child.stderr?.on('data', (chunk: Buffer) => {
+        // Only the end of stderr is kept: it is for messages, and a chatty tool must not fill memory.
+        err.push(chunk);
+        while (err.length > 1 && err.reduce((n, c) => n + c.length, 0) > 1024 * 1024) err.shift();
+      });
+      const timer = options.timeoutMs !== undefined ? setTimeout(() => stop('timed-out'), Math.max(0, options.timeoutMs)) : undefined;
+      const onAbort = () => stop('cancelled');
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      if (options.signal?.aborted) onAbort();
+      child.on('error', (error: NodeJS.ErrnoException) => {
+        if (timer) clearTimeout(timer);
+        resolve({ status: null, signal: null, stdout: '', stderr: error.message, failure: error.code === 'ENOENT' ? 'not-found' : failure });
+      });
+      child.on('close', (status, signal) => {
+        if (timer) clearTimeout(timer);
+        options.signal?.removeEventListener('abort', onAbort);
+        resolve({
+          status: failure ? null : status,
+          signal,
+          stdout: Buffer.concat(out).toString('utf8'),
+          stderr: Buffer.concat(err).toString('utf8'),
+          ...(failure ? { failure } : {}),
+        });
+      });
+    });
+}
