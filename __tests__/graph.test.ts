@@ -44,9 +44,10 @@ describe('needlessApimWaits', () => {
     expect(transitiveDependencies(graph, KV_CERT)).not.toContain(APIM);
   });
 
-  it.each(environments.map((e) => [e.config.name, e.config] as const))('finds nothing that waits on APIM needlessly in the shipped environment "%s"', (_name, config) => {
-    const stack = new EnvironmentStack(Testing.app(), config);
-    expect(needlessApimWaits(JSON.parse(Testing.synth(stack)))).toEqual([]);
+  // Every environment there is (a team's, or none once the samples are gone): one test over all of them.
+  it('finds nothing that waits on APIM needlessly in any environment of environments/', () => {
+    const waits = environments.map((e) => [e.config.name, needlessApimWaits(JSON.parse(Testing.synth(new EnvironmentStack(Testing.app(), e.config))))]);
+    expect(waits.filter(([, found]) => (found as unknown[]).length)).toEqual([]);
   });
 
   it('reports a Key Vault certificate planted to depend on APIM, with the chain that makes it wait', () => {

@@ -1,3 +1,4 @@
+import { buildDependencyGraph } from '../analysis/dependency-graph';
 import { DataAzurermKeyVault } from '@cdktf/provider-azurerm/lib/data-azurerm-key-vault';
 import { KeyVault as AzurermKeyVault } from '@cdktf/provider-azurerm/lib/key-vault';
 import { TerraformStack, Testing } from 'cdktf';
@@ -78,6 +79,20 @@ describe('KeyVault', () => {
       private_dns_zone_group: { private_dns_zone_ids: [privateDnsZoneId] },
     });
     expect(synthEnvironment().tf.resource?.azurerm_private_endpoint).toBeUndefined();
+  });
+
+  it('makes the first import wait for the private endpoint and its DNS zone group, an edge the dependency graph shows', () => {
+    const subnetId = '/subscriptions/7d1e0c59-3f0a-4a8e-9b6e-2f4c8a1d5e90/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet/subnets/snet-pe';
+    const privateDnsZoneId = '/subscriptions/7d1e0c59-3f0a-4a8e-9b6e-2f4c8a1d5e90/resourceGroups/rg-dns/providers/Microsoft.Network/privateDnsZones/privatelink.vaultcore.azure.net';
+    const { tf } = synthEnvironment({ keyVault: { name: 'kv-unit', privateEndpoint: { subnetId, privateDnsZoneId } }, expiryWarnings: { contacts: [{ email: 'certs@example.com' }] } });
+    const endpoint = `azurerm_private_endpoint.${Object.keys(tf.resource!.azurerm_private_endpoint)[0]}`;
+    const graph = buildDependencyGraph(tf);
+    const importing = `azurerm_key_vault_certificate.${Object.keys(tf.resource!.azurerm_key_vault_certificate)[0]}`;
+    const contacts = `azurerm_key_vault_certificate_contacts.${Object.keys(tf.resource!.azurerm_key_vault_certificate_contacts)[0]}`;
+    expect([graph.dependsOn.get(importing)?.has(endpoint), graph.dependsOn.get(contacts)?.has(endpoint)]).toEqual([true, true]);
+    // Without an endpoint there is nothing to wait for.
+    const plain = synthEnvironment().tf;
+    expect(JSON.stringify(plain.resource!.azurerm_key_vault_certificate)).not.toContain('azurerm_private_endpoint');
   });
 
   it('rejects a private DNS zone that is not Key Vault\'s private-link zone', () => {

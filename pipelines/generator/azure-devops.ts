@@ -35,7 +35,7 @@ reports each certificate's expiry from Azure as it is now, and fails when one ex
 environment's expiryWarnings.daysBeforeExpiry (default 30) days.`;
 
 /** pipelines/azure-pipelines.yml for the environments, given in promotion order. */
-export function azurePipeline(environments: readonly PipelineEnvironment[], settings: PipelineSettings, skipped: readonly string[]): string {
+export function azurePipeline(environments: readonly PipelineEnvironment[], settings: PipelineSettings): string {
   const stages: unknown[] = [
     { template: 'templates/synth.yml', parameters: { terraformVersion: TOOLCHAIN.terraform, nodeVersion: TOOLCHAIN.node, pool: synthPool(settings), enabled: NOT_SCHEDULED } },
   ];
@@ -48,7 +48,7 @@ export function azurePipeline(environments: readonly PipelineEnvironment[], sett
     const comment = i === 0 ? 'The weekly expiry report: on the scheduled run only, one stage per environment, all at once.' : undefined;
     stages.push(spaced(expiryReportStage(env), comment));
   });
-  return renderYaml(`${generatedHeader()}\n${DESCRIPTION}\n\n${agentRequirements('azure-devops', environments)}${skippedNote(skipped)}`, {
+  return renderYaml(`${generatedHeader()}\n${DESCRIPTION}\n\n${agentRequirements('azure-devops', environments)}`, {
     parameters: [
       commented(
         'Ticked when a person runs the pipeline: the plans accept a certificate that expires before the one in\nKey Vault (ALLOW_EARLIER_EXPIRY). Per run, never stored: going back to an older certificate is decided\nonce, not for good.',
@@ -149,9 +149,4 @@ function whatToCreate(env: PipelineEnvironment): string {
     `  a Branch control check (main only) on the service connection, the variable group and the secure files:`,
     `  the plan stage uses them without an approval, so only the reviewed branch may`,
   ].join('\n');
-}
-
-function skippedNote(skipped: readonly string[]): string {
-  if (!skipped.length) return '';
-  return `\n\nNot in this pipeline (placeholder ids: replace them, then npm run pipelines):\n${skipped.map((s) => `  ${s}`).join('\n')}`;
 }

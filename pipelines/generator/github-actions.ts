@@ -42,7 +42,7 @@ const SCHEDULED = "github.event_name == 'schedule'";
 const NOT_SCHEDULED = "github.event_name != 'schedule'";
 
 /** .github/workflows/deploy.yml for the environments, given in promotion order. */
-export function githubWorkflow(environments: readonly PipelineEnvironment[], settings: PipelineSettings, skipped: readonly string[]): string {
+export function githubWorkflow(environments: readonly PipelineEnvironment[], settings: PipelineSettings): string {
   const jobs: Record<string, unknown> = { synth: synthJob(settings, true) };
   let previous = 'synth';
   for (const env of environments) {
@@ -54,8 +54,7 @@ export function githubWorkflow(environments: readonly PipelineEnvironment[], set
     const comment = i === 0 ? "The weekly expiry report: on the schedule only, one job per environment, each on the plan's\nGitHub environment (its federated credential and variables; it reads no secret)." : undefined;
     jobs[expiryJobId(env)] = spaced(expiryJob(env), comment);
   });
-  const skippedNote = skipped.length ? `\n\nNot in this workflow (placeholder ids: replace them, then npm run pipelines):\n${skipped.map((s) => `  ${s}`).join('\n')}` : '';
-  return renderYaml(`${generatedHeader()}\n${DESCRIPTION}\n\n${agentRequirements('github', environments)}${skippedNote}`, {
+  return renderYaml(`${generatedHeader()}\n${DESCRIPTION}\n\n${agentRequirements('github', environments)}`, {
     name: 'deploy',
     on: spaced({
       push: { branches: ['main'] },

@@ -46,9 +46,9 @@ export function generatePipelines(environments: readonly EnvironmentFile[], sett
   const ordered = promotionOrder(deployable.map(resolvePipelineEnvironment));
   return {
     files: new Map([
-      [AZURE_PIPELINE_FILE, azurePipeline(ordered, settings, skipped)],
+      [AZURE_PIPELINE_FILE, azurePipeline(ordered, settings)],
       [AZURE_VALIDATION_FILE, azureValidationPipeline(settings)],
-      [GITHUB_WORKFLOW_FILE, githubWorkflow(ordered, settings, skipped)],
+      [GITHUB_WORKFLOW_FILE, githubWorkflow(ordered, settings)],
       [GITHUB_VALIDATION_FILE, githubValidationWorkflow(settings)],
     ]),
     skipped,
