@@ -314,6 +314,15 @@ describe('the GitHub workflows generated for three environments', () => {
     }
   });
 
+  it("are kept current by Renovate through the generator's one table: its regex managers find every action and Terraform there", () => {
+    const renovate = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'renovate.json'), 'utf8'));
+    const table = fs.readFileSync(path.join(PROJECT_ROOT, 'pipelines/generator/toolchain.ts'), 'utf8');
+    const found = renovate.customManagers.flatMap((manager: { matchStrings: string[]; depNameTemplate?: string }) =>
+      manager.matchStrings.flatMap((source) => [...table.matchAll(new RegExp(source, 'g'))].map((m) => [m.groups!.depName ?? manager.depNameTemplate, m.groups!.currentValue, m.groups!.currentDigest])),
+    );
+    expect(found).toEqual([...Object.values(ACTIONS).map((a) => [a.action, a.version, a.sha]), ['hashicorp/terraform', TOOLCHAIN.terraform, undefined]]);
+  });
+
   it('has a plan and an apply job per environment, in promotion order, each after the one before, then an expiry report job each', () => {
     const order = ['synth', ...FIXTURE_ORDER.flatMap((e) => [`plan-${e}`, `apply-${e}`])];
     expect(Object.keys(jobs)).toEqual([...order, ...FIXTURE_ORDER.map((e) => `expiry-${e}`)]);

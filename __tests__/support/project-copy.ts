@@ -4,7 +4,7 @@ import path from 'node:path';
 import { PROJECT_ROOT } from './run-command';
 
 // What synth and the generators read: the sources, not the tests or the tooling around them.
-const SOURCES = ['main.ts', 'package.json', 'tsconfig.json', 'cdktf.json', 'config', 'constructs', 'environments', 'policies', 'preflight', 'scripts', 'pipelines', 'analysis', 'text', 'rotation', 'operations', '.github'];
+const SOURCES = ['main.ts', 'package.json', 'tsconfig.json', 'cdktf.json', 'config', 'constructs', 'environments', 'policies', 'preflight', 'scripts', 'pipelines', 'analysis', 'text', 'rotation', 'operations', '.github', 'renovate.json', 'toolchains'];
 // What running jest there needs besides.
 const TESTS = ['__tests__', 'jest.config.js'];
 
@@ -19,7 +19,7 @@ export function copyProject({ withTests = false } = {}): { dir: string; remove: 
   fs.mkdirSync(dir);
   for (const entry of [...SOURCES, ...(withTests ? TESTS : [])]) {
     const from = path.join(PROJECT_ROOT, entry);
-    if (fs.existsSync(from)) fs.cpSync(from, path.join(dir, entry), { recursive: true, filter: (file) => !/\/(\.run-ts-|probe-required-tools-)/.test(file) });
+    if (fs.existsSync(from)) fs.cpSync(from, path.join(dir, entry), { recursive: true, filter: (file) => !/\/(\.run-ts-|probe-required-tools-|node_modules$)/.test(file) });
   }
   fs.symlinkSync(path.join(PROJECT_ROOT, 'node_modules'), path.join(dir, 'node_modules'));
   const shared = path.resolve(PROJECT_ROOT, '..', 'shared');
