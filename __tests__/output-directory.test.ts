@@ -60,7 +60,9 @@ describe('cdktf.out is replaced atomically, by one synth at a time', () => {
       await closed;
       expect([delay, isComplete(outdir)]).toEqual([delay, true]);
     }
-    expect(runScript('scripts/synth.js', [], { CDKTF_OUTDIR: outdir }).status).toBe(0);
+    // Nothing a killed synth left (not even a lock it was killed while taking) may make the next one wait.
+    const next = runScript('scripts/synth.js', [], { CDKTF_OUTDIR: outdir, SYNTH_LOCK_TIMEOUT_MS: '3000' });
+    expect([next.status, next.stderr]).toEqual([0, '']);
     expect(fs.readdirSync(workdir).sort()).toEqual([fs.readlinkSync(outdir), 'cdktf.out'].sort());
   }, 60_000);
 
@@ -99,6 +101,14 @@ describe('cdktf.out is replaced atomically, by one synth at a time', () => {
     fs.writeFileSync(`${outdir}.lock`, JSON.stringify({ pid: Number(gone.stdout.trim()), host: os.hostname(), since: '2026-11-27T08:00:00.000Z' }));
     expect(runScript('scripts/synth.js', [], { CDKTF_OUTDIR: outdir, SYNTH_LOCK_TIMEOUT_MS: '300' }).status).toBe(0);
     expect(fs.existsSync(`${outdir}.lock`)).toBe(false);
+  });
+
+  it('removes the lock candidate of a synth killed while taking the lock, and is not held up by it', () => {
+    const gone = spawnSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' });
+    // Written before it is linked into place as cdktf.out.lock: a kill in between leaves only this.
+    fs.writeFileSync(`${outdir}.lock-${gone.stdout.trim()}`, '');
+    expect(runScript('scripts/synth.js', [], { CDKTF_OUTDIR: outdir, SYNTH_LOCK_TIMEOUT_MS: '300' }).status).toBe(0);
+    expect(fs.readdirSync(workdir).sort()).toEqual([fs.readlinkSync(outdir), 'cdktf.out'].sort());
   });
 
   it('replaces a plain cdktf.out directory left by an older version or the cdktf CLI', () => {

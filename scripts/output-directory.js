@@ -5,7 +5,9 @@
 // rename(2), which replaces the old link atomically: a reader, or a synth killed at any instant, sees
 // the previous complete output or the new one, never a missing or half-written cdktf.out. Directories
 // left by killed runs are removed by the next run. A lock file (cdktf.out.lock) names the synth that
-// holds it, so a second synth waits, and reports who is writing when it gives up.
+// holds it, so a second synth waits, and reports who is writing when it gives up. The lock appears whole
+// or not at all (written beside it, then hard-linked into place): a synth killed while taking it must
+// not leave an empty lock that names nobody, which no later synth could tell from a live one.
 'use strict';
 const crypto = require('node:crypto');
 const fs = require('node:fs');
@@ -58,14 +60,20 @@ async function replaceOutput(outdir, write, { lockTimeoutMs = Number(process.env
 function acquireLock(lockFile, timeoutMs) {
   const me = JSON.stringify({ pid: process.pid, host: os.hostname(), since: new Date().toISOString() });
   const deadline = Date.now() + timeoutMs;
+  removeDeadCandidates(lockFile);
+  const candidate = `${lockFile}-${process.pid}`;
   for (;;) {
+    fs.writeFileSync(candidate, me);
     try {
-      fs.writeFileSync(lockFile, me, { flag: 'wx' });
+      // link(2) fails if the lock exists, and otherwise publishes a lock that is already complete.
+      fs.linkSync(candidate, lockFile);
+      fs.rmSync(candidate, { force: true });
       return () => {
         // Only our own lock: a stale-lock takeover by another run must not be undone by us.
         if (readLock(lockFile)?.pid === process.pid) fs.rmSync(lockFile, { force: true });
       };
     } catch (error) {
+      fs.rmSync(candidate, { force: true });
       if (error.code !== 'EEXIST') throw error;
     }
     const holder = readLock(lockFile);
@@ -81,6 +89,15 @@ function acquireLock(lockFile, timeoutMs) {
       );
     }
     sleep(100);
+  }
+}
+
+/** Lock candidates (cdktf.out.lock-<pid>) of synths on this machine that were killed while taking the lock. */
+function removeDeadCandidates(lockFile) {
+  const prefix = `${path.basename(lockFile)}-`;
+  for (const name of fs.readdirSync(path.dirname(lockFile))) {
+    const pid = name.startsWith(prefix) ? Number(name.slice(prefix.length)) : NaN;
+    if (Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && !isRunning(pid)) fs.rmSync(path.join(path.dirname(lockFile), name), { force: true });
   }
 }
 
