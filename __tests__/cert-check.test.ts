@@ -269,21 +269,39 @@ describeIfOpenssl('certificate pre-flight', () => {
       tripleDes: '1.2.840.113549.1.12.1.3',
     };
     const aes256 = { algorithm: OID.pbes2, pbes2: { keyDerivation: OID.pbkdf2, cipher: OID.aes256 } };
-    const structureOf = async (file: FixtureName) => readPfxStructure(await fs.readFile(fixtures.files[file]));
+    // What the structure says about protection (the ciphertext it also carries is asserted on in pfx-iterations.test.ts).
+    const structureOf = async (file: FixtureName) => {
+      const structure = readPfxStructure(await fs.readFile(fixtures.files[file]));
+      if (!structure) return undefined;
+      const { encryptedContents, ...protection } = structure;
+      return { ...protection, encryptedContents: encryptedContents.length };
+    };
 
     test('names the MAC and the cipher of each encrypted part (RFC 7292 and RFC 8018 identifiers)', async () => {
-      expect(await structureOf('defaultPfx')).toEqual({ macAlgorithm: OID.sha256, encryptedParts: [{ part: 'contents', ...aes256 }, { part: 'key', ...aes256 }], complete: true });
-      expect(await structureOf('legacyPfx')).toEqual({
-        macAlgorithm: OID.sha1,
+      // OpenSSL's default count, 2,048, for every key derivation.
+      expect(await structureOf('defaultPfx')).toEqual({
+        macAlgorithm: OID.sha256,
+        macIterations: 2048,
         encryptedParts: [
-          { part: 'contents', algorithm: OID.rc2With40Bits },
-          { part: 'key', algorithm: OID.tripleDes },
+          { part: 'contents', ...aes256, iterations: 2048 },
+          { part: 'key', ...aes256, iterations: 2048 },
         ],
         complete: true,
+        encryptedContents: 1,
+      });
+      expect(await structureOf('legacyPfx')).toEqual({
+        macAlgorithm: OID.sha1,
+        macIterations: 2048,
+        encryptedParts: [
+          { part: 'contents', algorithm: OID.rc2With40Bits, iterations: 2048 },
+          { part: 'key', algorithm: OID.tripleDes, iterations: 2048 },
+        ],
+        complete: true,
+        encryptedContents: 1,
       });
       // `-nomac` also leaves the certificates unencrypted: only the key is.
-      expect(await structureOf('noMacPfx')).toEqual({ macAlgorithm: null, encryptedParts: [{ part: 'key', ...aes256 }], complete: true });
-      expect(await structureOf('unprotectedNoMacPfx')).toEqual({ macAlgorithm: null, encryptedParts: [], complete: true });
+      expect(await structureOf('noMacPfx')).toEqual({ macAlgorithm: null, macIterations: null, encryptedParts: [{ part: 'key', ...aes256, iterations: 2048 }], complete: true, encryptedContents: 0 });
+      expect(await structureOf('unprotectedNoMacPfx')).toEqual({ macAlgorithm: null, macIterations: null, encryptedParts: [], complete: true, encryptedContents: 0 });
     });
 
     test.each<FixtureName>(['derCertificate', 'truncatedPfx', 'randomBytes'])('%s is not a PFX', async (file) => {

@@ -2,10 +2,11 @@ import { createCipheriv, createHash, createHmac, type KeyObject, type X509Certif
 import { EncryptedContent, EncryptedContentInfo, ContentInfo, id_data, id_encryptedData } from '@peculiar/asn1-cms';
 import { AuthenticatedSafe, CertBag, id_certBag, id_pkcs8ShroudedKeyBag, id_x509Certificate, MacData, PFX, PKCS12Attribute, PKCS8ShroudedKeyBag, SafeBag, SafeContents } from '@peculiar/asn1-pfx';
 import { DigestInfo } from '@peculiar/asn1-rsa';
-import { AsnConvert, AsnProp, AsnPropTypes, AsnType, AsnTypeTypes, OctetString } from '@peculiar/asn1-schema';
+import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
 import { readPem } from '../preflight/pem';
 import { EncryptedData } from '../preflight/pfx-structure';
+import { OID as PBE_OID, Pkcs12PbeParams, pkcs12Kdf } from '../preflight/pkcs12-encryption';
 import { StepFailure } from './step-failure';
 
 /**
@@ -36,22 +37,13 @@ import { StepFailure } from './step-failure';
  */
 
 const OID = {
-  pbeWithSha1And3KeyTripleDesCbc: '1.2.840.113549.1.12.1.3',
+  pbeWithSha1And3KeyTripleDesCbc: PBE_OID.pbeWithSha1And3KeyTripleDesCbc,
   sha1: '1.3.14.3.2.26',
   localKeyId: '1.2.840.113549.1.9.21',
 } as const;
 const ITERATIONS = 2048;
 const DER_NULL = new Uint8Array([0x05, 0x00]).buffer;
 const DERIVATION_LABEL = 'apimcert pem-to-pfx v1';
-
-// pkcs-12PbeParams ::= SEQUENCE { salt OCTET STRING, iterations INTEGER } (RFC 7292, appendix C)
-class Pkcs12PbeParams {
-  salt = new OctetString();
-  iterations = 0;
-}
-AsnProp({ type: OctetString })(Pkcs12PbeParams.prototype, 'salt');
-AsnProp({ type: AsnPropTypes.Integer })(Pkcs12PbeParams.prototype, 'iterations');
-AsnType({ type: AsnTypeTypes.Sequence })(Pkcs12PbeParams);
 
 export interface ConvertedPfx {
   readonly pfx: Buffer;
@@ -149,40 +141,4 @@ function tripleDes(password: string, salt: Buffer) {
       return Buffer.concat([cipher.update(clear), cipher.final()]);
     },
   };
-}
-
-/**
- * The PKCS#12 key derivation (RFC 7292, appendix B.2): id 1 a cipher key, 2 an IV, 3 the MAC key. The
- * password is a BMPString: UTF-16 big-endian with two zero bytes at the end.
- */
-export function pkcs12Kdf(hash: 'sha1' | 'sha256', password: string, salt: Buffer, id: number, iterations: number, length: number): Buffer {
-  const u = hash === 'sha1' ? 20 : 32; // output size
-  const v = 64; // block size of both
-  const pwd = Buffer.alloc((password.length + 1) * 2);
-  for (let i = 0; i < password.length; i++) pwd.writeUInt16BE(password.charCodeAt(i), i * 2);
-  const fill = (source: Buffer) => {
-    if (source.length === 0) return Buffer.alloc(0);
-    const out = Buffer.alloc(v * Math.ceil(source.length / v));
-    for (let i = 0; i < out.length; i++) out[i] = source[i % source.length];
-    return out;
-  };
-  const D = Buffer.alloc(v, id);
-  const I = Buffer.concat([fill(salt), fill(pwd)]);
-  const output: Buffer[] = [];
-  for (let produced = 0; produced < length; produced += u) {
-    let A = createHash(hash).update(D).update(I).digest();
-    for (let r = 1; r < iterations; r++) A = createHash(hash).update(A).digest();
-    output.push(A);
-    const B = fill(A);
-    // I_j = (I_j + B + 1) mod 2^(8v), for each v-byte block of I.
-    for (let j = 0; j < I.length; j += v) {
-      let carry = 1;
-      for (let k = v - 1; k >= 0; k--) {
-        const sum = I[j + k] + B[k] + carry;
-        I[j + k] = sum & 0xff;
-        carry = sum >> 8;
-      }
-    }
-  }
-  return Buffer.concat(output).subarray(0, length);
 }

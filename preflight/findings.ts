@@ -26,6 +26,7 @@ export type FindingCode =
   | 'legacy-encryption'
   | 'pfx-without-mac'
   | 'unsupported-mac'
+  | 'excessive-iterations'
   | 'pfx-unreadable'
   | 'chain-not-read'
   // what the file holds

@@ -2,6 +2,7 @@ import { EncryptedContentInfo, id_data, id_encryptedData } from '@peculiar/asn1-
 import { AuthenticatedSafe, id_pkcs8ShroudedKeyBag, PFX, PKCS8ShroudedKeyBag, SafeContents } from '@peculiar/asn1-pfx';
 import { AsnConvert, AsnProp, AsnPropTypes, AsnType, AsnTypeTypes, OctetString } from '@peculiar/asn1-schema';
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
+import { decryptWithPassword, kdfIterations, Pbes2Params } from './pkcs12-encryption';
 
 // Reads how a PFX is protected (its MAC, and the algorithm of every password-encrypted part) from
 // the file's ASN.1 structure, without a password and without OpenSSL. What the local OpenSSL can
@@ -19,11 +20,15 @@ export interface EncryptedPart {
   algorithm: string;
   /** For PBES2 only: its key derivation function and cipher OIDs. */
   pbes2?: { keyDerivation: string; cipher: string };
+  /** Iterations its key derivation asks for (PKCS#12 PBE or PBKDF2); undefined for other algorithms. */
+  iterations?: number;
 }
 
 export interface PfxStructure {
   /** The MAC's digest algorithm OID, or null when the PFX has no MAC. */
   macAlgorithm: string | null;
+  /** Iterations of the MAC key's derivation; null when the PFX has no MAC. */
+  macIterations: number | null;
   /** Every encrypted part that can be seen without the password (a key bag inside encrypted contents cannot). */
   encryptedParts: EncryptedPart[];
   /**
@@ -31,12 +36,13 @@ export interface PfxStructure {
    * follow, or public-key encrypted contents): what is known is still reported, but not everything is.
    */
   complete: boolean;
+  /** The encrypted SafeContents (their algorithm identifier's DER, and the ciphertext): what insideEncryptedContents() decrypts. */
+  encryptedContents: { algorithm: Buffer; data: Buffer }[];
 }
 
-// The two structures asn1-pfx leaves to the caller, declared with asn1-schema's own decorators
-// (applied as functions, so no compiler decorator support is needed):
+// A structure asn1-pfx leaves to the caller, declared with asn1-schema's own decorators (applied as
+// functions, so no compiler decorator support is needed):
 //   EncryptedData ::= SEQUENCE { version INTEGER, encryptedContentInfo EncryptedContentInfo, ... }  (RFC 5652)
-//   PBES2-params  ::= SEQUENCE { keyDerivationFunc AlgorithmIdentifier, encryptionScheme AlgorithmIdentifier }  (RFC 8018)
 export class EncryptedData {
   version = 0;
   encryptedContentInfo = new EncryptedContentInfo();
@@ -45,13 +51,6 @@ AsnProp({ type: AsnPropTypes.Integer })(EncryptedData.prototype, 'version');
 AsnProp({ type: EncryptedContentInfo })(EncryptedData.prototype, 'encryptedContentInfo');
 AsnType({ type: AsnTypeTypes.Sequence })(EncryptedData);
 
-class Pbes2Params {
-  keyDerivationFunc = new AlgorithmIdentifier();
-  encryptionScheme = new AlgorithmIdentifier();
-}
-AsnProp({ type: AlgorithmIdentifier })(Pbes2Params.prototype, 'keyDerivationFunc');
-AsnProp({ type: AlgorithmIdentifier })(Pbes2Params.prototype, 'encryptionScheme');
-AsnType({ type: AsnTypeTypes.Sequence })(Pbes2Params);
 
 /** The PFX's protection, or undefined when the bytes are not a PKCS#12 PFX at all. */
 export function readPfxStructure(bytes: Buffer): PfxStructure | undefined {
@@ -62,21 +61,23 @@ export function readPfxStructure(bytes: Buffer): PfxStructure | undefined {
     return undefined;
   }
   // macData is OPTIONAL; when it is absent the parser leaves the empty default MacData, whose OID is ''.
-  const structure: PfxStructure = { macAlgorithm: pfx.macData?.mac.digestAlgorithm.algorithm || null, encryptedParts: [], complete: true };
+  const macAlgorithm = pfx.macData?.mac.digestAlgorithm.algorithm || null;
+  const structure: PfxStructure = { macAlgorithm, macIterations: macAlgorithm === null ? null : pfx.macData.iterations, encryptedParts: [], complete: true, encryptedContents: [] };
   try {
     // Password integrity mode: authSafe is `data` holding the AuthenticatedSafe (RFC 7292, 4.1).
     if (pfx.authSafe.contentType !== id_data) return { ...structure, complete: false };
     const safes = AsnConvert.parse(AsnConvert.parse(pfx.authSafe.content, OctetString), AuthenticatedSafe);
     for (const safe of safes) {
       if (safe.contentType === id_encryptedData) {
-        const algorithm = AsnConvert.parse(safe.content, EncryptedData).encryptedContentInfo.contentEncryptionAlgorithm;
-        structure.encryptedParts.push(encryptedPart('contents', algorithm));
+        const info = AsnConvert.parse(safe.content, EncryptedData).encryptedContentInfo;
+        structure.encryptedParts.push(encryptedPart('contents', info.contentEncryptionAlgorithm));
+        // Primitive, or constructed from segments (BER, as Windows writes it).
+        const content = info.encryptedContent;
+        const segments = content?.value ? [content.value] : (content?.constructedValue ?? []);
+        if (segments.length > 0) structure.encryptedContents.push({ algorithm: Buffer.from(AsnConvert.serialize(info.contentEncryptionAlgorithm)), data: Buffer.concat(segments.map((s) => Buffer.from(s.buffer))) });
+        else structure.complete = false;
       } else if (safe.contentType === id_data) {
-        for (const bag of AsnConvert.parse(AsnConvert.parse(safe.content, OctetString), SafeContents)) {
-          if (bag.bagId === id_pkcs8ShroudedKeyBag) {
-            structure.encryptedParts.push(encryptedPart('key', AsnConvert.parse(bag.bagValue, PKCS8ShroudedKeyBag).encryptionAlgorithm));
-          }
-        }
+        structure.encryptedParts.push(...keyBags(AsnConvert.parse(AsnConvert.parse(safe.content, OctetString), SafeContents)));
       } else {
         // envelopedData (public-key privacy mode): nothing in it can be seen with a password.
         structure.complete = false;
@@ -88,8 +89,32 @@ export function readPfxStructure(bytes: Buffer): PfxStructure | undefined {
   return structure;
 }
 
+/**
+ * The key bags kept inside encrypted contents, which only the password shows: decrypted here (the
+ * current ciphers only) so that their protection, and the work their key derivation asks for, are known
+ * before OpenSSL is given the file. Undefined when the contents do not decrypt with this password.
+ */
+export function insideEncryptedContents(structure: PfxStructure, password: string): EncryptedPart[] | undefined {
+  const parts: EncryptedPart[] = [];
+  for (const { algorithm, data } of structure.encryptedContents) {
+    const clear = decryptWithPassword(AsnConvert.parse(algorithm, AlgorithmIdentifier), data, password);
+    if (!clear) return undefined;
+    try {
+      parts.push(...keyBags(AsnConvert.parse(clear, SafeContents)));
+    } catch {
+      return undefined;
+    }
+  }
+  return parts;
+}
+
+function keyBags(bags: SafeContents): EncryptedPart[] {
+  return bags.filter((bag) => bag.bagId === id_pkcs8ShroudedKeyBag).map((bag) => encryptedPart('key', AsnConvert.parse(bag.bagValue, PKCS8ShroudedKeyBag).encryptionAlgorithm));
+}
+
 function encryptedPart(part: EncryptedPart['part'], algorithm: AlgorithmIdentifier): EncryptedPart {
-  if (algorithm.algorithm !== PBES2 || !algorithm.parameters) return { part, algorithm: algorithm.algorithm };
+  const iterations = kdfIterations(algorithm);
+  if (algorithm.algorithm !== PBES2 || !algorithm.parameters) return { part, algorithm: algorithm.algorithm, iterations };
   const params = AsnConvert.parse(algorithm.parameters, Pbes2Params);
-  return { part, algorithm: algorithm.algorithm, pbes2: { keyDerivation: params.keyDerivationFunc.algorithm, cipher: params.encryptionScheme.algorithm } };
+  return { part, algorithm: algorithm.algorithm, pbes2: { keyDerivation: params.keyDerivationFunc.algorithm, cipher: params.encryptionScheme.algorithm }, iterations };
 }

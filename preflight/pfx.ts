@@ -3,7 +3,8 @@ import * as tls from 'node:tls';
 import { error, warning, type Finding } from './findings';
 import { comparePublicKeys, exportPfx, reexportPfx, testPfxPassword } from './openssl-commands';
 import { classifyProtection, type PfxProtection } from './pfx-protection';
-import { readPfxStructure } from './pfx-structure';
+import { excessiveWork, type ExcessiveWork } from './pfx-iterations';
+import { insideEncryptedContents, readPfxStructure } from './pfx-structure';
 import { certificatesOf, HANDSHAKE_CONTEXT_OPTIONS } from './secure-context-certificates';
 
 // Judges a PFX in two steps. First its structure (pfx-structure.ts, pfx-protection.ts) decides
@@ -34,8 +35,18 @@ type OpenAttempt = { ok: true; secureContext: tls.SecureContext } | { ok: false;
 export async function readPfx(bytes: Buffer, context: PfxContext): Promise<PfxReadOutcome> {
   const structure = readPfxStructure(bytes);
   if (!structure) return { kind: 'not-pfx' };
+  // Before anything derives a key from the password: a file may ask for any amount of work.
+  const visibleWork = excessiveWork(structure.macIterations, structure.encryptedParts);
+  if (visibleWork) return { kind: 'failed', findings: [excessiveWorkFinding(visibleWork, context)] };
   const protection = classifyProtection(structure);
   const findings = protectionFindings(protection, context);
+  if (!findings.some((finding) => finding.severity === 'error') && context.password && structure.encryptedContents.length > 0) {
+    // A key bag inside the encrypted contents shows its own derivation only once they are decrypted,
+    // which OpenSSL would then run unbounded: decrypted here first (at the cost just bounded).
+    const hidden = insideEncryptedContents(structure, context.password);
+    const hiddenWork = hidden && excessiveWork(structure.macIterations, [...structure.encryptedParts, ...hidden]);
+    if (hiddenWork) return { kind: 'failed', findings: [excessiveWorkFinding(hiddenWork, context)] };
+  }
 
   if (findings.some((finding) => finding.severity === 'error')) {
     // The contents are not opened. The password can still be judged where OpenSSL checks it the same
@@ -139,6 +150,14 @@ function protectionFindings(protection: PfxProtection, context: PfxContext): Fin
     );
   }
   return findings;
+}
+
+function excessiveWorkFinding(work: ExcessiveWork, context: PfxContext): Finding {
+  return error(
+    'excessive-iterations',
+    `the PFX is not opened: ${work.what}. Exporters write a few thousand (OpenSSL 2,048, Windows 2,000 or 10,000); a count this high makes every step that opens the file (this check, the plan, the rotation review, Key Vault's import) work for minutes, and nothing else in the file was checked.`,
+    `export it again from the certificate and its key with the exporter's default count: \`${exportPfx(context.passwordEnv)}\`.`,
+  );
 }
 
 function unexpectedPasswordFinding(context: PfxContext): Finding {
