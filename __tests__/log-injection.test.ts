@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,6 +6,7 @@ import { validateEnvironment } from '../config/validate-environment';
 import { printable, printablePath } from '../text/printable';
 import { baseEnvironment } from './support/stack-fixture';
 import { PROJECT_ROOT } from './support/run-command';
+import { itWith, TOOLS } from './support/required-tools';
 
 const HOSTILE = 'x\n##vso[task.setvariable variable=ARM_CLIENT_ID]attacker\n::add-mask::y\u202Egnp.xfp';
 
@@ -63,6 +64,25 @@ describe('commands print hostile names escaped', () => {
     expect(result.stdout).toContain(`${dir}/x\\n#\\#vso[task.setvariable variable=ARM_CLIENT_ID]attacker\\n::add-mask::y\\u202egnp.xfp: error:`);
     expect(result.stdout).toContain('the file is neither a PFX/PKCS#12 nor a PEM certificate'); // read, not "missing"
     expect(result.stdout).not.toContain('no file or directory exists');
+  });
+
+  itWith(TOOLS.openssl(), 'openssl (to make the certificate)')('cert:check prints a partner-written subject and issuer escaped, in text and --json alike', () => {
+    const key = path.join(dir, 'client.key');
+    const cert = path.join(dir, 'client.crt');
+    // Whoever issues a certificate writes its names: an Azure DevOps command inside a value, a GitHub one, and U+202E.
+    const subject = '/CN=orders/O=Fabrikam ##vso[task.complete result=Succeeded]done/OU=::add-mask::x/L=a\u202Egnp.xfp';
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '90', '-utf8', '-subj', subject, '-addext', 'extendedKeyUsage=clientAuth'], { stdio: 'ignore' });
+    const bundle = path.join(dir, 'bundle.pem');
+    fs.writeFileSync(bundle, fs.readFileSync(cert, 'utf8') + fs.readFileSync(key, 'utf8'));
+    for (const args of [[bundle], ['--json', bundle]]) {
+      const result = spawnSync(process.execPath, ['scripts/run.js', 'scripts/cert-check.ts', ...args], { cwd: PROJECT_ROOT, encoding: 'utf8' });
+      expect([args[0], result.status]).toEqual([args[0], 0]);
+      expectSafeLines(result.stdout + result.stderr);
+      // JSON output shows the same escaped text, JSON-encoded.
+      const shown = (text: string) => (args[0] === '--json' ? JSON.stringify(text).slice(1, -1) : text);
+      expect(result.stdout).toContain(shown('O=Fabrikam #\\#vso[task.complete result=Succeeded]done'));
+      expect(result.stdout).toContain(shown('L=a\\u202egnp.xfp'));
+    }
   });
 
   it('cert:check opens a file whose name is not valid UTF-8, instead of reporting it missing', () => {

@@ -1,6 +1,7 @@
 import type { X509Certificate } from 'node:crypto';
 import { error, warning, type CertificateDetails, type ContainerFormat, type Finding } from './findings';
 import { newClientCsr } from './openssl-commands';
+import { printable } from '../text/printable';
 
 // Judges the client certificate itself, whatever container it came in: dates, key, usage.
 // The rules are Key Vault's import rules and API Management's known behaviour, so that a
@@ -76,8 +77,17 @@ export function inspectCertificate(leaf: X509Certificate, options: InspectOption
 }
 
 /** "CN=client, O=Contoso": one line, in the certificate's own order, like the Azure portal shows it. */
+/**
+ * Node's one-attribute-per-line name as one line. Escaped (text/printable): a subject or issuer is written by
+ * whoever made the certificate, a partner or its CA, and reaches terminals, pipeline logs and --json output,
+ * where `##vso[` would be an Azure DevOps command and U+202E would reorder what the reader sees.
+ */
 function distinguishedName(multiline: string): string {
-  return multiline.split('\n').filter(Boolean).join(', ');
+  return multiline
+    .split('\n')
+    .filter(Boolean)
+    .map((attribute) => printable(attribute))
+    .join(', ');
 }
 
 function utc(date: Date): string {
