@@ -4,6 +4,7 @@ import * as v from 'valibot';
 import type { DeploymentManifest } from '../config/deployment-manifest';
 import { readBoundedFile } from './bounded-file';
 import { StepFailure } from './step-failure';
+import { parseJson } from './json-document';
 
 // deployment.json travels in the pipeline's cdktf-out artifact: between synth and the steps that read it,
 // anyone who can write that artifact could change it, so it is read like any input from outside: bounded,
@@ -49,13 +50,9 @@ export function readStackManifest(stackDir: string): DeploymentManifest {
   const file = path.join(stackDir, MANIFEST_FILE);
   if (!fs.existsSync(file)) throw new StepFailure(`${file} is missing. Fix: run npm run synth (a pipeline: publish cdktf.out as synthesized)`);
   const parsed = readBoundedFile(file, 1024 * 1024, 'the stack manifest');
-  let json: unknown;
-  try {
-    json = JSON.parse(parsed.toString('utf8'));
-  } catch (error) {
-    throw new StepFailure(`${file} is not JSON (${jsonErrorPosition(error)}). Fix: run npm run synth again`);
-  }
-  const result = v.safeParse(manifestSchema, json);
+  const json = parseJson(parsed.toString('utf8'));
+  if (!json.ok) throw new StepFailure(`${file} is not JSON (${json.where}). Fix: run npm run synth again`);
+  const result = v.safeParse(manifestSchema, json.value);
   if (!result.success) {
     const issue = result.issues[0];
     const field = (issue.path ?? []).map((p) => p.key).join('.') || '(the document)';
@@ -64,12 +61,3 @@ export function readStackManifest(stackDir: string): DeploymentManifest {
   return result.output;
 }
 
-/** Where a JSON.parse error is, never what it quotes: the text may be a secret or a log command. */
-export function jsonErrorPosition(error: unknown): string {
-  const message = String((error as Error)?.message ?? '');
-  const position = /position (\d+)/.exec(message)?.[1];
-  const line = /line (\d+) column (\d+)/.exec(message);
-  if (line) return `at line ${line[1]}, column ${line[2]}`;
-  if (position !== undefined) return `at character ${position}`;
-  return /Unexpected end/.test(message) ? 'it ends too early' : 'unparseable';
-}

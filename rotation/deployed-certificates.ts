@@ -1,5 +1,5 @@
 import { readBoundedFile } from '../operations/bounded-file';
-import { jsonErrorPosition } from '../operations/stack-manifest';
+import { parseJson } from '../operations/json-document';
 import { StepFailure } from '../operations/step-failure';
 import { printable } from '../text/printable';
 
@@ -142,11 +142,9 @@ export function deployedCertificates(state: unknown): DeployedCertificate[] {
 
 /** The state document (or plan) JSON text, parsed; errors name a position, never quote content. */
 export function parseStateDocument(text: string, source: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new StateDocumentError(`${printable(source)} is not JSON (${jsonErrorPosition(error)}). Fix: pass the output of \`terraform show -json\` run in the stack's directory`);
-  }
+  const json = parseJson(text);
+  if (!json.ok) throw new StateDocumentError(`${printable(source)} is not JSON (${json.where}). Fix: pass the output of \`terraform show -json\` run in the stack's directory`);
+  return json.value;
 }
 
 /**
