@@ -161,8 +161,8 @@ const certificate = strictObject({
   /**
    * "pfx": a PKCS#12 file with its password (TF_VAR_<stem>_pfx_path, TF_VAR_<stem>_pfx_password).
    * "pem": certificate chain and unencrypted PKCS#8 key in one file (PEM_FILE_<stem>), which the
-   * workstation commands and the pipelines convert to a PFX with a one-time password before Terraform
-   * runs. Key Vault always stores a PFX (PKCS#12), the only type APIM reads.
+   * workstation commands and the pipelines convert to a PFX before Terraform runs, the same bytes every
+   * run (operations/pem-to-pfx.ts). Key Vault always stores a PFX (PKCS#12), the only type APIM reads.
    * @default "pfx"
    */
   format: v.optional(oneOf(['pfx', 'pem'] as const, 'use "pfx" for a PKCS#12 file, "pem" for a PEM bundle')),

@@ -104,7 +104,7 @@ export interface ClientCertificateProps {
  *
  * Always PKCS#12: API Management takes a Key Vault certificate only from a secret of type
  * application/x-pkcs12 (azurerm docs, `azurerm_api_management_certificate.key_vault_secret_id`), so a PEM
- * bundle is converted to PFX before Terraform runs (pipelines/scripts/pem-to-pfx.sh), never stored as PEM.
+ * bundle is converted to PFX before Terraform runs (operations/pem-to-pfx.ts), never stored as PEM.
  */
 export class ClientCertificate extends Construct {
   /** Terraform variable holding the path of the certificate file (TF_VAR_<this>). */

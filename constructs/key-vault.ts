@@ -168,9 +168,10 @@ export interface KeyVaultProps {
   /**
    * `ip_rules` are written when the vault is created; after that Terraform ignores changes to them. A
    * deployment agent without a fixed address adds its own address for the length of a plan or apply
-   * (pipelines/scripts/vault-network.sh) and removes it afterwards; if Terraform owned the list it would
+   * (operations/vault-firewall.ts) and removes it afterwards; if Terraform owned the list it would
    * remove that rule in the middle of the apply that needs it, and show it as drift on every plan. The
-   * same script adds the configured rules, so a rule added to the configuration later still arrives.
+   * same step makes the vault's rules the configured ones in the approved apply, so a rule added to or
+   * removed from the configuration later still arrives.
    * @default true
    */
   readonly ipRulesManagedOutsideTerraform?: boolean;

@@ -65,7 +65,7 @@ export interface PipelineCertificate {
   readonly stem: string;
   readonly format: CertificateFormat;
   readonly secureFile: string;
-  /** The variable-group secret holding the PFX's password; none for a PEM (the plan makes a one-time one). */
+  /** The variable-group secret holding the PFX's password; none for a PEM (the plan derives one from the certificate and key: operations/pem-to-pfx.ts). */
   readonly passwordVariable?: string;
   /** The GitHub secrets the plan job reads: the file, base64, and for a PFX its password. */
   readonly githubSecrets: { readonly file: string; readonly password?: string };

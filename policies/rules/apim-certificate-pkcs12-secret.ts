@@ -16,5 +16,5 @@ export const apimCertificatePkcs12Secret: PolicyRule = {
     const kvCertificate = referencedResource(stack, certificate.key_vault_secret_id, 'azurerm_key_vault_certificate');
     return kvCertificate?.certificate_policy?.secret_properties?.content_type === 'application/x-pkcs12';
   },
-  fix: 'import the certificate as a PFX (a PEM bundle is converted by pipelines/scripts/pem-to-pfx.sh) with secret_properties.content_type "application/x-pkcs12", as ClientCertificate does',
+  fix: 'import the certificate as a PFX (a PEM bundle is converted by operations/pem-to-pfx.ts) with secret_properties.content_type "application/x-pkcs12", as ClientCertificate does',
 };
