@@ -52,7 +52,7 @@ describe('cdktf.out is replaced atomically, by one synth at a time', () => {
   it('always shows a complete output, whenever a synth is killed, and the next synth clears what the killed ones left', async () => {
     expect(runScript('scripts/synth.js', [], { CDKTF_OUTDIR: outdir }).status).toBe(0);
     // Kill points spread over a synth's run (about 0.4-0.7 s here): loading, writing, swapping.
-    for (const delay of [20, 80, 140, 200, 260, 320, 380, 440, 500, 560, 620, 700]) {
+    for (const delay of [30, 150, 270, 390, 510, 630]) {
       const child = synthAsync(outdir);
       const closed = new Promise((resolve) => child.on('close', resolve));
       await new Promise((resolve) => setTimeout(resolve, delay));
