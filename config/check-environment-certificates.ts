@@ -1,5 +1,5 @@
 import { certificateSourceVariables } from '../constructs/client-certificate';
-import { CertificateCheckResult, checkCertificate, formatFindings } from '../preflight/check-certificate';
+import type { CertificateCheckResult } from '../preflight/check-certificate';
 import type { CertificateConfig, EnvironmentConfig } from './environment-config';
 
 export interface EnvironmentCertificateCheck {
@@ -43,6 +43,9 @@ async function checkOne(
   const path = env[pathVariable];
   const seenBefore = checkedFiles.get(pathVariable);
   if (!path) return { lines: seenBefore ? [] : [`certificate ${name}: not checked (${pathVariable} is not set)`], failed: false };
+  // Loaded only when there is a file to check: the PKCS#12 and X.509 parsers are a third of a synth's
+  // start-up, and most synths (every pipeline's synth stage) have no certificate file at all.
+  const { checkCertificate, formatFindings } = await import('../preflight/check-certificate');
   // The file is opened once; each environment that uses it is held to its own declared key.
   const result = seenBefore ?? (await checkCertificate({ path, format, password: passwordVariable ? env[passwordVariable] : undefined, passwordEnv: passwordVariable }));
   checkedFiles.set(pathVariable, result);
