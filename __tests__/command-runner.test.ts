@@ -35,6 +35,16 @@ describe('starting a tool', () => {
     expect([slow.failure, slow.status]).toEqual(['timed-out', null]);
   });
 
+  it("stops what a timed-out tool started too: a launcher's child (Debian's az runs python without exec) cannot hold the call open", async () => {
+    // The launcher waits for its child, which inherits the output pipes and would run for 60 s.
+    const launcher = `const c = require('node:child_process').spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'inherit' }); c.on('exit', (code) => process.exit(code ?? 1));`;
+    const started = Date.now();
+    const result = await processRunner(process.execPath)(['-e', launcher], { timeoutMs: 300, killGraceMs: 1000 });
+    expect([result.failure, result.status]).toEqual(['timed-out', null]);
+    // Not a timing assertion: without the group kill, this call only returns when the grandchild's minute is up.
+    expect(Date.now() - started).toBeLessThan(30_000);
+  }, 60_000);
+
   it('never gives az the certificate secrets, the plan key or a client secret', () => {
     const kept = withoutSecrets({ PATH: '/bin', TF_VAR_a_pfx_password: 'p', TF_VAR_a_pfx_path: '/x', PEM_FILE_a: '/y', TF_PLAN_ENCRYPTION_KEY: 'k', ARM_CLIENT_SECRET: 's', MTLS_PFX_BASE64: 'b', MTLS_PFX_PASSWORD: 'q', AZURE_CONFIG_DIR: '/c' });
     expect(kept).toEqual({ PATH: '/bin', AZURE_CONFIG_DIR: '/c' });

@@ -95,13 +95,30 @@ export function processRunner(name: string, platform: NodeJS.Platform = process.
         ? [env.ComSpec ?? env.COMSPEC ?? 'cmd.exe', ['/d', '/s', '/c', windowsBatchCommandLine(executable, args)], { windowsVerbatimArguments: true }]
         : [executable, [...args], {}];
       const capture = (options.stdio ?? 'capture') === 'capture';
+      // A captured command gets a process group of its own, so that stopping it stops what it started:
+      // the Azure CLI of Debian's package is a shell launcher that runs python as a child (no exec), and
+      // python, left running, would hold the output open and the call would never end. A command on the
+      // terminal (Terraform asking for approval) stays in the terminal's group, where it can read it.
+      const group = capture && platform !== 'win32';
       const child = spawn(command, argv, {
         ...extra,
         cwd: options.cwd,
         env,
         stdio: capture ? ['ignore', 'pipe', 'pipe'] : 'inherit',
         windowsHide: true,
+        detached: group,
       });
+      const signalTree = (signal: NodeJS.Signals) => {
+        if (child.pid === undefined) return;
+        try {
+          if (group) process.kill(-child.pid, signal);
+          // Windows has no process groups: taskkill /T ends the tree (cmd.exe, then the az.cmd python).
+          else if (platform === 'win32' && capture) spawn('taskkill', ['/pid', String(child.pid), '/T', '/F'], { stdio: 'ignore', windowsHide: true }).on('error', () => child.kill(signal));
+          else child.kill(signal);
+        } catch {
+          child.kill(signal); // the group is gone already
+        }
+      };
       const limit = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
       const out: Buffer[] = [];
       const err: Buffer[] = [];
@@ -109,10 +126,11 @@ export function processRunner(name: string, platform: NodeJS.Platform = process.
       let failure: CommandResult['failure'];
       const stop = (why: NonNullable<CommandResult['failure']>) => {
         failure ??= why;
-        child.kill('SIGTERM');
-        // A tool that ignores SIGTERM is stopped for good a little later.
+        signalTree('SIGTERM');
+        // A tool that ignores SIGTERM is stopped for good a little later; so is anything of it that still
+        // holds the output open after the tool itself has ended.
         const grace = options.killGraceMs === undefined ? 5000 : options.killGraceMs;
-        if (grace !== null) setTimeout(() => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'), grace).unref();
+        if (grace !== null) setTimeout(() => signalTree('SIGKILL'), grace).unref();
       };
       child.stdout?.on('data', (chunk: Buffer) => {
         outBytes += chunk.length;
