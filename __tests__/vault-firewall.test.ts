@@ -7,7 +7,7 @@ import { acceptAgentAddress, agentAddress } from '../operations/agent-address';
 import { AzureCli } from '../operations/azure-cli';
 import { memoryLog } from '../operations/step-log';
 import { StepFailure } from '../operations/step-failure';
-import { FirewallSession } from '../operations/vault-firewall';
+import { FirewallSession, parseRuleChanges } from '../operations/vault-firewall';
 import { FakeAzure } from './support/fake-azure';
 import { instantClock } from './support/stack-directory';
 
@@ -180,10 +180,28 @@ describe("the vault's firewall for one run", () => {
     azure.clientAddress = '40.90.1.1';
     await other.open(address('40.90.1.1'));
     const run = session();
-    expect(await run.plannedChanges()).toEqual({ add: ['13.80.0.0/16'], remove: ['40.1.2.3/32'] });
-    await run.convergeConfiguredRules();
+    const approved = await run.plannedChanges();
+    expect(approved).toEqual({ add: ['13.80.0.0/16'], remove: ['40.1.2.3/32'] });
+    await run.applyApprovedChanges(approved);
     expect(rules()).toEqual(['52.10.20.0/24', '40.90.1.1/32', '13.80.0.0/16']);
     await other.close();
+  });
+
+  it('carries out only the changes the approver saw: a rule that appeared after the plan is left alone, and says so', async () => {
+    const { azure, session, rules, log } = setup({ ...config, keyVault: { name: 'kv-orders-qa', networkAcls: { defaultAction: 'Deny', ipRules: ['52.10.20.0/24', '13.80.0.0/16'] } } });
+    azure.vault('kv-orders-qa', { ipRules: ['52.10.20.0/24', '40.1.2.3/32'] });
+    const approved = await session().plannedChanges();
+    // Between plan and apply: someone adds a rule by hand (or another machine's --allow-my-ip does).
+    azure.vault('kv-orders-qa', { ipRules: ['52.10.20.0/24', '40.1.2.3/32', '51.140.0.9/32'] });
+    expect(await session().applyApprovedChanges(approved)).toEqual({ add: ['13.80.0.0/16'], remove: ['40.1.2.3/32'] });
+    expect(rules()).toEqual(['52.10.20.0/24', '51.140.0.9/32', '13.80.0.0/16']);
+    expect(log.text()).toContain('vault kv-orders-qa: 51.140.0.9/32 is not configured, but the approved plan did not remove it (it appeared later): left alone');
+  });
+
+  it('reads back the sealed changes only in their shape', () => {
+    expect(parseRuleChanges('{"add":["13.80.0.0/16"],"remove":[]}')).toEqual({ add: ['13.80.0.0/16'], remove: [] });
+    expect(() => parseRuleChanges('{"add":["$(rm -rf /)"],"remove":[]}')).toThrow('firewall-changes.json is not a list of rules');
+    expect(() => parseRuleChanges('{"add":[]}')).toThrow('firewall-changes.json is not a list of rules');
   });
 });
 

@@ -2,13 +2,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { agentAddress } from './agent-address';
 import { resolveAzureContext } from './azure-context';
-import { openSealedFile, pipelineRun, requirePassphrase, stackHash } from './plan-seal';
+import { FIREWALL_CHANGES, openSealedFile, pipelineRun, requirePassphrase, stackHash } from './plan-seal';
 import { firewallRecordFile, replaceLink } from './plan-stack';
 import { makePrivateDirectory } from './private-directory';
 import { readStackManifest } from './stack-manifest';
 import { jobWorkDirectory, readStackConfiguration, terraformLogin, type StepTools } from './step-tools';
 import { TerraformCli } from './terraform-cli';
-import { FirewallSession, runIdentity } from './vault-firewall';
+import { StepFailure } from './step-failure';
+import { FirewallSession, parseRuleChanges, runIdentity } from './vault-firewall';
 
 /**
  * The apply job of one environment's stack: exactly the plan its plan job sealed and a reviewer approved.
@@ -16,8 +17,8 @@ import { FirewallSession, runIdentity } from './vault-firewall';
  * the provider lock file included, is used before it verifies); Terraform evaluates the configuration
  * again while applying, so the certificate files come out of the same bundle with the bytes the plan was
  * made with, and this job needs no certificate secret of its own. Then this agent through the vault's
- * firewall (a watcher when the vault does not exist yet), the vault's configured rules converged (the
- * approved change the plan showed), terraform init with the plan's lock file, and terraform apply.
+ * firewall (a watcher when the vault does not exist yet), the vault rule changes the plan showed and sealed
+ * (and no others), terraform init with the plan's lock file, and terraform apply.
  */
 export interface ApplyStackOptions {
   readonly stackDir: string;
@@ -44,7 +45,9 @@ export async function applyStack(tools: StepTools, { stackDir, planDir }: ApplyS
     }
     replaceLink(link, certificates);
     await firewall.open(() => agentAddress(env, tools.lookup));
-    await firewall.convergeConfiguredRules();
+    const approved = files.get(FIREWALL_CHANGES);
+    if (!approved) throw new StepFailure(`the sealed plan of ${manifest.environment} holds no ${FIREWALL_CHANGES}: it was made by an older version. Fix: run the plan job again`);
+    await firewall.applyApprovedChanges(parseRuleChanges(approved.toString('utf8')));
     const terraform = new TerraformCli({ run: tools.terraform, stackDir, env: { ...env, ...terraformLogin(env, context.subscription), TF_IN_AUTOMATION: '1' }, workDir: work.path, signal: tools.signal });
     await terraform.init({ lockfileReadonly: true });
     await terraform.apply(['-input=false', '-no-color', path.join(work.path, 'tfplan')]);

@@ -49,6 +49,9 @@ export function requirePassphrase(env: NodeJS.ProcessEnv): string {
   return value;
 }
 
+/** The bundle entry holding the vault rule changes the approver saw (operations/vault-firewall.ts). */
+export const FIREWALL_CHANGES = 'firewall-changes.json';
+
 export function sealBundle(files: ReadonlyMap<string, Buffer>, context: SealContext, passphrase: string): Buffer {
   const salt = crypto.randomBytes(16);
   const iv = crypto.randomBytes(12);

@@ -6,7 +6,7 @@ import { agentAddress } from './agent-address';
 import { resolveAzureContext } from './azure-context';
 import { checkSources, readCertificateSources, stageCertificates } from './certificate-sources';
 import { networkAclsChanges, plannedChanges } from './plan-changes';
-import { pipelineRun, requirePassphrase, sealBundle, stackHash } from './plan-seal';
+import { FIREWALL_CHANGES, pipelineRun, requirePassphrase, sealBundle, stackHash } from './plan-seal';
 import { makePrivateDirectory } from './private-directory';
 import { checkResourceProviders } from './resource-providers';
 import { addRotationTable, markdownCode, publishSummary, RunSummary } from './run-summary';
@@ -109,6 +109,8 @@ export async function planStack(tools: StepTools, { stackDir, outDir }: PlanStac
     const bundle = new Map<string, Buffer>([['tfplan', fs.readFileSync(planFile)]]);
     for (const source of checked) bundle.set(`certificates/${source.certificate.stem}.pfx`, fs.readFileSync(path.join(work.path, 'certificates', `${source.certificate.stem}.pfx`)));
     bundle.set('.terraform.lock.hcl', fs.readFileSync(path.join(stackDir, '.terraform.lock.hcl')));
+    // What the approver read about the vault's rules is what the apply does, and nothing more.
+    bundle.set(FIREWALL_CHANGES, Buffer.from(JSON.stringify(rules)));
     fs.writeFileSync(path.join(outDir, 'tfplan.enc'), sealBundle(bundle, { environment: manifest.environment, stack: stackHash(stack), run: pipelineRun(env) }, passphrase), { mode: 0o600 });
     log.info(`plan of ${manifest.environment} sealed into ${path.join(outDir, 'tfplan.enc')}: ${changes.length} resource change(s)`);
   } finally {

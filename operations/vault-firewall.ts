@@ -26,10 +26,12 @@ import { StepFailure } from './step-failure';
  *    directory). Runs on other machines behind the same egress are serialised per environment by the
  *    pipelines (docs/deploying.md). What close acts on is only this run's record: a record of another run
  *    is ignored.
- *  - the configured ipRules of a vault this stack created are converged by the approved apply only
- *    (convergeConfiguredRules), never by a plan: the stack ignores later changes to the list, so that
- *    Terraform neither removes a temporary rule mid-apply nor reports it as drift. The plan shows what
- *    the apply will add and remove (plannedRuleChanges).
+ *  - the configured ipRules of a vault this stack created are converged by the approved apply only, never
+ *    by a plan: the stack ignores later changes to the list, so that Terraform neither removes a temporary
+ *    rule mid-apply nor reports it as drift. The plan works out what to add and remove (plannedChanges),
+ *    shows it to the approver and seals it with the plan; the apply carries out exactly that
+ *    (applyApprovedChanges). A rule that appeared after the plan (added by hand, or by another machine's
+ *    --allow-my-ip) was never approved for removal and is left alone.
  */
 
 export interface VaultNetwork {
@@ -96,7 +98,22 @@ export async function readVaultNetwork(az: AzureCli, manifest: DeploymentManifes
 }
 
 /** What the approved apply will do to the rules of a vault this stack created: configured rules it lacks, and rules no longer configured. */
-export function ruleChanges(manifest: DeploymentManifest, present: readonly string[], keep: readonly string[]): { add: string[]; remove: string[] } {
+export interface RuleChanges {
+  readonly add: string[];
+  readonly remove: string[];
+}
+
+/** The approved changes as the plan seals them (firewall-changes.json in the bundle), shape-checked when read back. */
+export function parseRuleChanges(text: string): RuleChanges {
+  const value = JSON.parse(text) as Partial<RuleChanges>;
+  const list = (v: unknown) => (Array.isArray(v) && v.every((r) => typeof r === 'string' && /^[0-9./]{7,18}$/.test(r)) ? [...v] : undefined);
+  const add = list(value?.add);
+  const remove = list(value?.remove);
+  if (!add || !remove) throw new Error('firewall-changes.json is not a list of rules to add and remove');
+  return { add, remove };
+}
+
+export function ruleChanges(manifest: DeploymentManifest, present: readonly string[], keep: readonly string[]): RuleChanges {
   if (!manifest.keyVault.created || manifest.keyVault.firewall === false) return { add: [], remove: [] };
   const configured = manifest.keyVault.ipRules;
   return {
@@ -284,25 +301,39 @@ export class FirewallSession {
   }
 
   /** The rules the approved apply adds and removes, read now. `keep`: this run's own rule. */
-  async plannedChanges(): Promise<{ add: string[]; remove: string[] }> {
+  async plannedChanges(): Promise<RuleChanges> {
     if (!this.vault.created || this.vault.firewall === false) return { add: [], remove: [] };
     const network = await readVaultNetwork(this.options.az, this.options.manifest);
     if (!network.exists) return { add: [...this.vault.ipRules], remove: [] };
     return ruleChanges(this.options.manifest, network.ipRules, this.keptRules());
   }
 
-  /** Makes a created vault's rules the configured ones (the approved apply only), keeping every rule a live run holds. */
-  async convergeConfiguredRules(): Promise<{ add: string[]; remove: string[] }> {
-    const changes = await this.plannedChanges();
-    for (const rule of changes.add) {
+  /**
+   * The approved apply: adds each approved rule the vault still lacks, and removes each approved removal
+   * that is still there, still not configured and held by no live run here. Nothing else is touched.
+   */
+  async applyApprovedChanges(approved: RuleChanges): Promise<RuleChanges> {
+    if (!this.vault.created || this.vault.firewall === false) return { add: [], remove: [] };
+    const network = await readVaultNetwork(this.options.az, this.options.manifest);
+    const present = network.exists ? network.ipRules : [];
+    const keep = this.keptRules();
+    const done: RuleChanges = { add: [], remove: [] };
+    for (const rule of approved.add.filter((r) => this.vault.ipRules.some((c) => sameRule(c, r)) && !present.some((p) => sameRule(p, r)))) {
       await this.options.az.json(['keyvault', 'network-rule', 'add', '--name', this.vault.name, '--resource-group', this.vault.resourceGroupName, '--ip-address', rule], `adding the configured rule ${rule} to vault ${this.vault.name}`);
       this.options.log.info(`vault ${this.vault.name}: added the configured rule ${rule}`);
+      done.add.push(rule);
     }
-    for (const rule of changes.remove) {
-      await this.options.az.json(['keyvault', 'network-rule', 'remove', '--name', this.vault.name, '--resource-group', this.vault.resourceGroupName, '--ip-address', rule], `removing ${rule}, which is no longer configured, from vault ${this.vault.name}`);
+    for (const rule of approved.remove) {
+      const now = present.find((p) => sameRule(p, rule));
+      if (!now || this.vault.ipRules.some((c) => sameRule(c, rule)) || keep.some((k) => sameRule(k, rule))) continue;
+      await this.options.az.json(['keyvault', 'network-rule', 'remove', '--name', this.vault.name, '--resource-group', this.vault.resourceGroupName, '--ip-address', now], `removing ${rule}, which is no longer configured, from vault ${this.vault.name}`);
       this.options.log.info(`vault ${this.vault.name}: removed ${rule}, which is no longer in keyVault.networkAcls.ipRules`);
+      done.remove.push(rule);
     }
-    return changes;
+    for (const rule of present.filter((p) => !this.vault.ipRules.some((c) => sameRule(c, p)) && !approved.remove.some((r) => sameRule(r, p)) && !keep.some((k) => sameRule(k, p)))) {
+      this.options.log.info(`vault ${this.vault.name}: ${rule} is not configured, but the approved plan did not remove it (it appeared later): left alone`);
+    }
+    return done;
   }
 
   /** Rules not to remove in a convergence: this run's own and every rule a live run on this machine holds. */

@@ -19,7 +19,7 @@ import type { StepTools } from './step-tools';
 import { StepFailure } from './step-failure';
 import { askLine, askSecret } from './terminal-prompt';
 import { TerraformCli } from './terraform-cli';
-import { FirewallSession, runIdentity } from './vault-firewall';
+import { FirewallSession, runIdentity, type RuleChanges } from './vault-firewall';
 
 /**
  * `npm run plan -- <env>` (terraform plan) and `npm run deploy -- <env>` (terraform apply, which asks before
@@ -135,8 +135,9 @@ export async function runWorkstation(argv: readonly string[], io: WorkstationIo)
       for (const refusal of review.refused) log.error(refusal);
       throw new StepFailure(`${review.refused.length} certificate change(s) refused (above); nothing was planned`);
     }
+    let rules: RuleChanges = { add: [], remove: [] };
     if (firewall) {
-      const rules = await firewall.plannedChanges();
+      rules = await firewall.plannedChanges();
       for (const r of rules.add) log.info(`vault ${manifest.keyVault.name}: ${args.command === 'deploy' ? 'after the apply, ' : 'a deploy '}adds the configured rule ${r}`);
       for (const r of rules.remove) log.info(`vault ${manifest.keyVault.name}: ${args.command === 'deploy' ? 'after the apply, ' : 'a deploy '}removes ${r}, which is not in keyVault.networkAcls.ipRules`);
     }
@@ -155,7 +156,8 @@ export async function runWorkstation(argv: readonly string[], io: WorkstationIo)
       log.info('note: az is not logged in: API Management was not asked to refresh its certificates (it picks up a new version within four hours), and the vault\'s configured rules were not converged');
       return;
     }
-    await firewall.convergeConfiguredRules();
+    // The changes shown before Terraform asked for approval, and no others.
+    await firewall.applyApprovedChanges(rules);
     const { failed } = await refreshApimCertificates({ az, manifest, log, clock: tools.clock, workDir: work.path });
     if (failed.length) throw new StepFailure(`API Management does not serve Key Vault's current version of: ${failed.join(', ')} (above)`);
   } finally {
