@@ -95,6 +95,33 @@ describe("the vault's firewall for one run", () => {
     expect(rules()).toEqual(['52.10.20.0/24']);
   });
 
+  it.each([
+    ['a link to a directory of another', (holds: string, elsewhere: string) => fs.symlinkSync(elsewhere, holds)],
+    [
+      'a directory open to every user',
+      (holds: string) => {
+        fs.mkdirSync(holds);
+        fs.chmodSync(holds, 0o777);
+      },
+    ],
+  ])('does not trust a holds directory that is %s: a hold planted there keeps no rule open after close', async (_, plant) => {
+    if (process.platform === 'win32') return; // POSIX ownership and modes; Windows' temp directory is per user
+    const { session, rules, log } = setup();
+    const holds = path.join(dir, `apimcert-firewall-holds-${process.getuid!()}`);
+    const elsewhere = fs.mkdtempSync(path.join(dir, 'elsewhere-'));
+    plant(holds, elsewhere);
+    // Another user's forged hold of the agent's rule, for this vault.
+    const forged = `${SUBSCRIPTION}_kv-orders-qa_20.50.60.70_32.forged.json`.toLowerCase();
+    fs.writeFileSync(path.join(holds, forged), JSON.stringify({ rule: '20.50.60.70/32', pid: 1, runId: 'forged', until: Date.now() + 3_600_000 }));
+    const run = session();
+    await run.open(address());
+    await run.close();
+    expect(rules()).toEqual(['52.10.20.0/24']);
+    expect(log.text()).toContain(`is not this user's alone (a link, another owner, or open to others): it is not used`);
+    // Nothing of this run was written through the link.
+    expect(fs.readdirSync(elsewhere).filter((f) => f !== forged)).toEqual([]);
+  });
+
   const settle = async (done: () => boolean) => {
     for (let i = 0; i < 500 && !done(); i++) await new Promise((resolve) => setImmediate(resolve));
   };

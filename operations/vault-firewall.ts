@@ -7,6 +7,7 @@ import { type AzureCli, AzureCliError } from './azure-cli';
 import type { Clock } from './deadline';
 import { systemClock } from './deadline';
 import { processAlive } from './private-directory';
+import { printable } from '../text/printable';
 import type { StepLog } from './step-log';
 import { StepFailure } from './step-failure';
 
@@ -389,22 +390,55 @@ export class FirewallSession {
     return this.options.holdsDir ?? path.join(temp, `apimcert-firewall-holds-${uid}`);
   }
 
+  private trustedHolds?: boolean;
+
+  /**
+   * Whether the holds directory is this user's alone: created here (0700) or found as a real directory
+   * (no symbolic link) owned by this user with no access for group or others. /tmp is shared, so another
+   * user could make the directory first: then a hold planted there would keep a rule open after close, and
+   * a planted link would have this run write where it points. An untrusted directory is not used at all:
+   * this run counts only its own rule, and says so.
+   */
+  private holdsTrusted(): boolean {
+    if (this.trustedHolds !== undefined) return this.trustedHolds;
+    const dir = this.holdsDir();
+    try {
+      fs.mkdirSync(dir, { mode: 0o700 });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+        this.options.log.warn(`the firewall holds directory ${printable(dir)} cannot be made (${(error as NodeJS.ErrnoException).code}): rules are not shared with other runs on this machine`);
+        return (this.trustedHolds = false);
+      }
+    }
+    const stat = fs.lstatSync(dir);
+    const uid = process.getuid?.();
+    const own = stat.isDirectory() && !stat.isSymbolicLink() && (uid === undefined || (stat.uid === uid && (stat.mode & 0o077) === 0));
+    if (!own) {
+      this.options.log.warn(
+        `the firewall holds directory ${printable(dir)} is not this user's alone (a link, another owner, or open to others): it is not used, so a rule another run of this machine shares may be removed under it. Fix: remove ${printable(dir)}; the next run makes it again`,
+      );
+    }
+    return (this.trustedHolds = own);
+  }
+
   private holdFile(rule: string): string {
     const key = `${this.options.az.subscription}_${this.vault.name}_${rule.replace('/', '_')}`.toLowerCase();
     return path.join(this.holdsDir(), `${key}.${encodeURIComponent(this.options.runId)}.json`);
   }
 
   private hold(rule: string): void {
-    fs.mkdirSync(this.holdsDir(), { recursive: true, mode: 0o700 });
+    if (!this.holdsTrusted()) return;
     const lifetime = this.options.holdLifetimeMs ?? 4 * 60 * 60_000;
     fs.writeFileSync(this.holdFile(rule), JSON.stringify({ rule, pid: process.pid, runId: this.options.runId, until: this.clock.now() + lifetime }), { mode: 0o600 });
   }
 
   private release(rule: string): void {
+    if (!this.holdsTrusted()) return;
     fs.rmSync(this.holdFile(rule), { force: true });
   }
 
   private liveHolds(): { rule: string; runId: string }[] {
+    if (!this.holdsTrusted()) return [];
     let names: string[];
     try {
       names = fs.readdirSync(this.holdsDir());
