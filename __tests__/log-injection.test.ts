@@ -23,6 +23,7 @@ describe('text printed to a terminal or a pipeline log', () => {
   it('escapes newlines, bidi overrides and pipeline command starts visibly', () => {
     expect(printable(HOSTILE)).toBe('x\\n#\\#vso[task.setvariable variable=ARM_CLIENT_ID]attacker\\n::add-mask::y\\u202egnp.xfp');
     expect(printable('::error::boom')).toBe('\\::error::boom');
+    expect(printable('  ::warning title=pwned::x')).toBe('  \\::warning title=pwned::x');
     expect(printable('plain name.pfx')).toBe('plain name.pfx');
   });
 

@@ -14,7 +14,8 @@ function printable(text) {
   return String(text)
     .replace(UNPRINTABLE, (char) => ESCAPES[char] ?? `\\u${char.codePointAt(0).toString(16).padStart(4, '0')}`)
     .replace(/##(?=(vso)?\[)/g, '#\\#')
-    .replace(/^::/, '\\::');
+    // GitHub's runner reads a workflow command after leading whitespace too.
+    .replace(/^(\s*)::/, '$1\\::');
 }
 
 function hasUnprintable(text) {
