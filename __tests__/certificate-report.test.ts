@@ -87,7 +87,7 @@ describe('the certificate expiry report', () => {
   it('exits 2 and still writes a "no report" summary when the report could not be made at all', async () => {
     const { azure, report } = setup();
     azure.loggedIn = false;
-    await expect(report({ summary: true })).rejects.toThrow('no usable Azure login');
+    await expect(report({ summary: true })).rejects.toMatchObject({ message: expect.stringContaining('no usable Azure login'), exitCode: 2 });
     expect(fs.readFileSync(path.join(dir, 'summary.md'), 'utf8')).toContain('No report: it could not be made');
   });
 

@@ -131,5 +131,14 @@ describeWith(hasOpenssl, 'openssl (to make the certificates)')('certificate rota
       const result = report(['--state-json', path.join(dir, 'not-state.json')]);
       expect([result.status, result.stderr]).toEqual([2, expect.stringContaining('is not `terraform show -json` output')]);
     });
+
+    it('names the document and the fix when a value inside it is wrong, and shows the value escaped', () => {
+      const file = state('hostile-name', { format_version: '1.0', values: { root_module: { resources: [{ type: 'azurerm_key_vault_certificate', name: 'x', values: { name: 'x\n##vso[task.complete]' } }] } } });
+      const result = report(['--state-json', file]);
+      expect(result.status).toBe(2);
+      expect(result.stderr.trim()).toBe(
+        `error: ${file}: holds an azurerm_key_vault_certificate whose name "x\\n#\\#vso[task.complete]" is not a certificate name. Fix: pass the output of \`terraform show -json\` run in the stack's directory`,
+      );
+    });
   });
 });

@@ -9,6 +9,7 @@ import { apimVersion, keyVaultVersion } from './live-certificates';
 import { firewallRecordFile } from './plan-stack';
 import { makePrivateDirectory } from './private-directory';
 import { publishSummary, RunSummary } from './run-summary';
+import { StepFailure } from './step-failure';
 import type { StepTools } from './step-tools';
 import { TerraformCli } from './terraform-cli';
 import { FirewallSession, runIdentity } from './vault-firewall';
@@ -94,6 +95,9 @@ export async function reportCertificates(tools: StepTools, options: ReportOption
           : toObservations(source.document);
     const declared = manifest ? manifest.certificates.map((c) => c.name) : observed.map((o) => o.name);
     lines = expiryReport(declared, observed, options.now ?? new Date(), warnDays);
+  } catch (error) {
+    // A report that could not be made is exit 2 (not 1, "action needed"), whatever stopped it.
+    throw error instanceof StepFailure && error.exitCode !== 2 ? new StepFailure(error.message, 2) : error;
   } finally {
     const code = lines ? reportExitCode(lines) : 2;
     if (lines) {

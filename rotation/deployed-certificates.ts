@@ -98,7 +98,7 @@ export function deployedCertificates(state: unknown): DeployedCertificate[] {
     const type = resource.type;
     if (type !== 'azurerm_key_vault_certificate' && type !== 'azurerm_api_management_certificate') continue;
     if (typeof values.name !== 'string' || !CERTIFICATE_NAME.test(values.name)) {
-      throw new StateDocumentError(`holds a ${type} whose name ${printable(JSON.stringify(String(values.name)).slice(0, 40))} is not a certificate name`);
+      throw new StateDocumentError(`holds an ${type} whose name ${printable(JSON.stringify(String(values.name)).slice(0, 40))} is not a certificate name`);
     }
     const name = values.name;
     names.set(name.toLowerCase(), name);

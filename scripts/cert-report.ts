@@ -20,7 +20,7 @@ import { runStep } from '../operations/run-step';
 import { readStackManifest } from '../operations/stack-manifest';
 import { defaultTools } from '../operations/step-tools';
 import { StepFailure } from '../operations/step-failure';
-import { parseStateDocument, MAX_STATE_BYTES } from '../rotation/deployed-certificates';
+import { parseStateDocument, MAX_STATE_BYTES, StateDocumentError } from '../rotation/deployed-certificates';
 import { readBoundedFile } from '../operations/bounded-file';
 import { printable } from '../text/printable';
 
@@ -56,7 +56,13 @@ runStep(async () => {
       throw new StepFailure(`cert:report: ${(error as Error).message}`, 2);
     }
     const document = parseStateDocument(text, stateFile);
-    return reportCertificates(tools, { manifest: config && deploymentManifest(config), source: { kind: 'document', document }, warnDays, json });
+    try {
+      return await reportCertificates(tools, { manifest: config && deploymentManifest(config), source: { kind: 'document', document }, warnDays, json });
+    } catch (error) {
+      // What is wrong inside the document, said with the document's name and the fix.
+      if (error instanceof StateDocumentError) throw new StateDocumentError(`${printable(stateFile)}: ${error.message}. Fix: pass the output of \`terraform show -json\` run in the stack's directory`);
+      throw error;
+    }
   }
   if (from === 'azure') return reportCertificates(tools, { manifest: deploymentManifest(config!), source: { kind: 'azure' }, warnDays, json });
   // The state's view needs the stack itself: synthesized afresh, as npm run plan does.
