@@ -75,7 +75,24 @@ describeWith(hasOpenssl, 'openssl (to make the certificates)')('certificate rota
       expect(refused.status).toBe(1);
       expect(refused.stdout).toContain('POLICY CHANGE (key EC P-256 → RSA 2048): refused unless allowed');
       expect(refused.stderr).toContain("error: mtls-backend: the policy changes (key EC P-256 → RSA 2048). azurerm answers that with CreateCertificate");
-      expect(rotation(renewed.pfx, ['--state-json', deployed, '--allow-policy-change', 'mtls-backend']).status).toBe(0);
+      const allowed = rotation(renewed.pfx, ['--state-json', deployed, '--allow-policy-change', 'mtls-backend']);
+      expect(allowed.status).toBe(0);
+      // Said as allowed, not as refused, on the line the reviewer reads.
+      expect(allowed.stdout).toContain('POLICY CHANGE (key EC P-256 → RSA 2048): allowed by ALLOW_POLICY_CHANGE');
+      expect(allowed.stdout).not.toContain('refused unless allowed');
+    });
+
+    it('refuses, in the review before a plan, an EC file for a certificate whose environment did not accept the EC risk', () => {
+      const key = path.join(dir, 'ec.key');
+      const pem = path.join(dir, 'ec.crt');
+      const pfx = path.join(dir, 'ec.pfx');
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', pem, '-days', '365', '-subj', '/CN=mtls-backend.fabrikam.example', '-addext', 'extendedKeyUsage=clientAuth'], { stdio: 'ignore' });
+      execFileSync('openssl', ['pkcs12', '-export', '-inkey', key, '-in', pem, '-out', pfx, '-passout', 'env:P'], { stdio: 'ignore', env: { ...process.env, P: password } });
+      const refused = rotation(pfx, []);
+      expect(refused.status).toBe(1);
+      // Its own refusal, with the reason and the way out, besides the declared-key mismatch.
+      expect(refused.stderr).toContain("error: mtls-backend: the file's key is EC: an API Management certificate with an EC key has been reported to fail on every redeployment");
+      expect(refused.stderr).toContain('Fix: use an RSA key (keyType "RSA", 2048 or more bits), or set key.acceptEcKeyRisk');
     });
 
     it('refuses a certificate that expires before the one in place, unless told it is meant', () => {

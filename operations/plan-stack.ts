@@ -67,9 +67,10 @@ export async function planStack(tools: StepTools, { stackDir, outDir }: PlanStac
     const { checked, lines, failed } = await checkSources(sources);
     for (const line of lines) log.info(line);
     if (failed) throw new StepFailure('a certificate file fails the pre-flight (above); nothing was planned');
-    const { lines: rotation, refused } = reviewRotation(checked, deployed, rotationOverrides(env));
-    for (const line of rotation) log.info(describeRotation(line));
-    addRotationTable(summary, manifest.environment, rotation);
+    const overrides = rotationOverrides(env);
+    const { lines: rotation, refused } = reviewRotation(checked, deployed, overrides);
+    for (const line of rotation) log.info(describeRotation(line, overrides));
+    addRotationTable(summary, manifest.environment, rotation, overrides);
     if (refused.length) {
       summary.paragraph('Not planned: the certificate review refused these changes.', { bold: true }).list(refused.map((r) => markdownCode(r)));
       for (const r of refused) log.error(r);

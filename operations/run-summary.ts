@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { day, shortThumbprint } from '../rotation/deployed-certificates';
-import type { RotationLine } from '../rotation/rotation-plan';
+import { allowedBy, type RotationLine, type RotationOverrides } from '../rotation/rotation-plan';
 import { printable } from '../text/printable';
 import { pipelineHost, type StepLog } from './step-log';
 
@@ -83,18 +83,20 @@ export class RunSummary {
 }
 
 /** The rotation table, for the page the approver reads. */
-export function addRotationTable(summary: RunSummary, environment: string, lines: readonly RotationLine[]): RunSummary {
+export function addRotationTable(summary: RunSummary, environment: string, lines: readonly RotationLine[], overrides?: RotationOverrides): RunSummary {
   summary.heading(`Certificates: ${environment}`);
   summary.table(
     ['certificate', 'change', 'in Key Vault now', 'from this run'],
     lines.map((l) => {
       const from = l.from ? `${shortThumbprint(l.from.thumbprint)} (expires ${day(l.from.expires)})` : '—';
+      const allowed = allowedBy(l, overrides);
+      const verdict = allowed.policy ? `allowed by ${allowed.policy}` : 'refused unless allowed';
       const what = [
         l.kind === 'rotating' ? 'new version in place' : l.kind === 'unchanged' ? 'unchanged, nothing imported' : 'new',
-        l.policyChange ? `⚠ policy change (${l.policyChange}), refused unless allowed` : '',
-        l.keyMismatch ? `⚠ ${l.keyMismatch}, refused unless allowed` : '',
-        l.expiresSooner ? '⚠ expires sooner' : '',
-        l.expiryUnknown ? '⚠ expiry in place unknown' : '',
+        l.policyChange ? `⚠ policy change (${l.policyChange}), ${verdict}` : '',
+        l.keyMismatch ? `⚠ ${l.keyMismatch}, ${verdict}` : '',
+        l.expiresSooner ? `⚠ expires sooner${allowed.expiry ? `, allowed by ${allowed.expiry}` : ''}` : '',
+        l.expiryUnknown ? `⚠ expiry in place unknown${allowed.expiry ? `, allowed by ${allowed.expiry}` : ''}` : '',
       ]
         .filter(Boolean)
         .join('; ');

@@ -129,8 +129,9 @@ export async function runWorkstation(argv: readonly string[], io: WorkstationIo)
     await terraform.init();
     io.checkpoint();
     const deployed = deployedCertificates(await terraform.showJson());
-    const review = reviewRotation(checked, deployed, rotationOverrides({}, { allowEarlierExpiry: args.allowEarlierExpiry, allowPolicyChange: args.allowPolicyChange }));
-    for (const line of review.lines) log.info(describeRotation(line));
+    const overrides = rotationOverrides({}, { allowEarlierExpiry: args.allowEarlierExpiry, allowPolicyChange: args.allowPolicyChange });
+    const review = reviewRotation(checked, deployed, overrides);
+    for (const line of review.lines) log.info(describeRotation(line, overrides));
     if (review.refused.length) {
       for (const refusal of review.refused) log.error(refusal);
       throw new StepFailure(`${review.refused.length} certificate change(s) refused (above); nothing was planned`);

@@ -120,14 +120,23 @@ export function refusals(lines: readonly RotationLine[], overrides: RotationOver
   return refused;
 }
 
+/** What a run's overrides let through for one line: said beside the warning, so a reader sees it was allowed. */
+export function allowedBy(line: RotationLine, overrides: RotationOverrides | undefined): { policy?: string; expiry?: string } {
+  if (!overrides) return {};
+  const policy = overrides.allowPolicyChange.has(line.name.toLowerCase()) || overrides.allowPolicyChange.has('*');
+  return { ...(policy ? { policy: 'ALLOW_POLICY_CHANGE' } : {}), ...(overrides.allowEarlierExpiry ? { expiry: 'ALLOW_EARLIER_EXPIRY' } : {}) };
+}
+
 /** "mtls-backend: rotating 8F3A…91C2 (expires 2026-12-01) → 1B7E…44D0 (expires 2027-12-01), a new version in place" */
-export function describeRotation(line: RotationLine): string {
+export function describeRotation(line: RotationLine, overrides?: RotationOverrides): string {
   const to = `${shortThumbprint(line.to.thumbprint)} (expires ${day(line.to.expires)})`;
+  const allowed = allowedBy(line, overrides);
+  const verdict = (by: string | undefined) => (by ? `allowed by ${by}` : 'refused unless allowed');
   const warnings = [
-    line.policyChange ? `POLICY CHANGE (${line.policyChange}): refused unless allowed` : '',
-    line.keyMismatch ? `KEY MISMATCH (${line.keyMismatch}): refused unless allowed` : '',
-    line.expiresSooner ? 'EXPIRES SOONER than the certificate in place' : '',
-    line.expiryUnknown ? 'the expiry in place is UNKNOWN' : '',
+    line.policyChange ? `POLICY CHANGE (${line.policyChange}): ${verdict(allowed.policy)}` : '',
+    line.keyMismatch ? `KEY MISMATCH (${line.keyMismatch}): ${verdict(allowed.policy)}` : '',
+    line.expiresSooner ? `EXPIRES SOONER than the certificate in place${allowed.expiry ? `: allowed by ${allowed.expiry}` : ''}` : '',
+    line.expiryUnknown ? `the expiry in place is UNKNOWN${allowed.expiry ? `: allowed by ${allowed.expiry}` : ''}` : '',
   ].filter(Boolean);
   const tail = warnings.length ? `; ${warnings.join('; ')}` : '';
   switch (line.kind) {

@@ -53,9 +53,10 @@ runStep(async () => {
   const { checked, lines, failed } = await checkSources(sources);
   for (const line of lines) log.info(line);
   if (failed) return 1;
-  const review = reviewRotation(checked, deployed, rotationOverrides(process.env, { allowEarlierExpiry, allowPolicyChange }));
-  for (const line of review.lines) log.info(describeRotation(line));
-  if (markdownFile) fs.writeFileSync(markdownFile, addRotationTable(new RunSummary(), config.name, review.lines).toString());
+  const overrides = rotationOverrides(process.env, { allowEarlierExpiry, allowPolicyChange });
+  const review = reviewRotation(checked, deployed, overrides);
+  for (const line of review.lines) log.info(describeRotation(line, overrides));
+  if (markdownFile) fs.writeFileSync(markdownFile, addRotationTable(new RunSummary(), config.name, review.lines, overrides).toString());
   for (const refusal of review.refused) log.error(refusal);
   return review.refused.length ? 1 : 0;
 });
