@@ -293,11 +293,17 @@ describeWith(hasOpenssl, 'openssl (to make the certificates)')('the pipeline pla
         {
           address: 'azurerm_key_vault.KeyVault_Resource_1A2B3C4D',
           type: 'azurerm_key_vault',
-          change: { actions: ['update'], before: { name: 'kv-orders-qa', network_acls: [{ default_action: 'Allow', bypass: 'AzureServices' }] }, after: { name: 'kv-orders-qa', network_acls: [{ default_action: 'Deny', bypass: 'AzureServices' }] } },
+          change: {
+            actions: ['update'],
+            before: { name: 'kv-orders-qa', resource_group_name: 'rg-orders-qa', network_acls: [{ default_action: 'Allow', bypass: 'AzureServices' }] },
+            after: { name: 'kv-orders-qa', resource_group_name: 'rg-orders-qa', network_acls: [{ default_action: 'Deny', bypass: 'AzureServices' }] },
+          },
         },
       ];
       expect(await failure(planStack(s.tools(), { stackDir: s.stackDir, outDir: s.planDir }))).toContain("changes a vault's network_acls");
       expect(s.log.text()).toContain('default_action "Allow" → "Deny"');
+      // The fix is the whole command, for this vault in this subscription, with the values the plan wants.
+      expect(s.log.text()).toContain(`az keyvault update --name kv-orders-qa --resource-group rg-orders-qa --subscription ${SUBSCRIPTION} --default-action Deny --bypass AzureServices)`);
       expect(fs.existsSync(path.join(s.planDir, 'tfplan.enc'))).toBe(false);
     });
   });

@@ -36,7 +36,7 @@ export function plannedChanges(plan: unknown): PlannedChange[] {
  * job's temporary agent rule and lack the apply job's: the apply would keep the first for good and drop
  * the second mid-apply. Refused, with the way to make the change.
  */
-export function networkAclsChanges(plan: unknown): string[] {
+export function networkAclsChanges(plan: unknown, subscription: string): string[] {
   const refused: string[] = [];
   for (const c of resourceChanges(plan)) {
     if (c.type !== 'azurerm_key_vault' || !Array.isArray(c.change?.actions) || !c.change.actions.includes('update')) continue;
@@ -49,8 +49,14 @@ export function networkAclsChanges(plan: unknown): string[] {
     if (JSON.stringify([...(before.virtual_network_subnet_ids ?? [])].sort()) !== JSON.stringify([...(after.virtual_network_subnet_ids ?? [])].sort())) differences.push('virtual_network_subnet_ids');
     if (!differences.length) continue;
     const name = typeof c.change.after?.name === 'string' ? c.change.after.name : String(c.address);
+    const group = typeof c.change.after?.resource_group_name === 'string' ? c.change.after.resource_group_name : '<resource group>';
+    // The values the plan wants, as the command to set them (a subnet change is made in the portal or with az keyvault network-rule).
+    const settings = [
+      after.default_action === 'Allow' || after.default_action === 'Deny' ? `--default-action ${after.default_action}` : '',
+      after.bypass === 'AzureServices' || after.bypass === 'None' ? `--bypass ${after.bypass}` : '',
+    ].filter(Boolean);
     refused.push(
-      `vault ${name}: the plan changes network_acls (${differences.join(', ')}). azurerm would send the whole block with the rules as this plan read them, keeping this job's temporary agent rule for good and dropping the apply job's mid-apply. Fix: make the change on the vault first (az keyvault update --name ${name} --default-action <Allow|Deny> --bypass <AzureServices|None>), then run the pipeline again: the plan then shows no network_acls change`,
+      `vault ${name}: the plan changes network_acls (${differences.join(', ')}). azurerm would send the whole block with the rules as this plan read them, keeping this job's temporary agent rule for good and dropping the apply job's mid-apply. Fix: make the change on the vault first (az keyvault update --name ${name} --resource-group ${group} --subscription ${subscription} ${settings.join(' ')}), then run the pipeline again: the plan then shows no network_acls change`,
     );
   }
   return refused;

@@ -9,7 +9,7 @@ import { networkAclsChanges, plannedChanges } from './plan-changes';
 import { FIREWALL_CHANGES, pipelineRun, requirePassphrase, sealBundle, stackHash } from './plan-seal';
 import { makePrivateDirectory } from './private-directory';
 import { checkResourceProviders } from './resource-providers';
-import { addRotationTable, markdownCode, publishSummary, RunSummary } from './run-summary';
+import { addRotationTable, markdownCode, markdownText, publishSummary, RunSummary } from './run-summary';
 import { reviewRotation, rotationOverrides } from './rotation-review';
 import { readStackManifest } from './stack-manifest';
 import { jobTempDirectory, jobWorkDirectory, readStackConfiguration, terraformLogin, type StepTools } from './step-tools';
@@ -94,7 +94,7 @@ export async function planStack(tools: StepTools, { stackDir, outDir }: PlanStac
     await new TerraformCli({ run: tools.terraform, stackDir, env: { ...terraformEnv, ...staged.variables }, workDir: work.path, signal: tools.signal }).plan(['-no-color', `-out=${planFile}`]);
 
     const planJson = await terraform.showJson(planFile);
-    const aclRefusals = networkAclsChanges(planJson);
+    const aclRefusals = networkAclsChanges(planJson, context.subscription);
     const changes = plannedChanges(planJson);
     const text = await terraform.showText(planFile);
     fs.writeFileSync(path.join(outDir, 'plan.txt'), text);
@@ -102,7 +102,7 @@ export async function planStack(tools: StepTools, { stackDir, outDir }: PlanStac
     summary.paragraph(/^Plan: .*$/m.exec(text)?.[0] ?? (changes.length ? `${changes.length} change(s)` : 'No changes to resources.'));
     summary.list(changes.map((c) => `**${c.action}** ${markdownCode(c.address)}`));
     if (aclRefusals.length) {
-      summary.paragraph('Not planned: the plan changes a vault\'s network settings in a way the apply cannot carry out safely.', { bold: true }).list(aclRefusals.map(markdownCode));
+      summary.paragraph('Not planned: the plan changes a vault\'s network settings in a way the apply cannot carry out safely.', { bold: true }).list(aclRefusals.map(markdownText));
       for (const r of aclRefusals) log.error(r);
       throw new StepFailure(`the plan of ${manifest.environment} is refused: it changes a vault's network_acls (above); nothing was sealed`);
     }

@@ -47,9 +47,13 @@ export class FakeTerraform {
         if (!plan) return done(JSON.stringify(this.state));
         const saved = JSON.parse(fs.readFileSync(plan, 'utf8'));
         if (rest.includes('-json')) return done(JSON.stringify({ format_version: '1.2', prior_state: this.state, resource_changes: saved.changes }));
-        const counts = { create: 0, update: 0 };
-        for (const c of saved.changes) if (c.change.actions[0] in counts) counts[c.change.actions[0] as 'create' | 'update'] += 1;
-        return done(counts.create + counts.update ? `Plan: ${counts.create} to add, ${counts.update} to change, 0 to destroy.` : 'No changes. Your infrastructure matches the configuration.');
+        const counts = { create: 0, update: 0, delete: 0 };
+        for (const c of saved.changes) for (const action of c.change.actions) if (action in counts) counts[action as keyof typeof counts] += 1;
+        return done(
+          counts.create + counts.update + counts.delete
+            ? `Plan: ${counts.create} to add, ${counts.update} to change, ${counts.delete} to destroy.`
+            : 'No changes. Your infrastructure matches the configuration.',
+        );
       }
       case 'plan': {
         const out = rest.find((a) => a.startsWith('-out='))?.slice(5);

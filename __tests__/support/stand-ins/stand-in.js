@@ -76,6 +76,9 @@ function terraform() {
       setTimeout(() => process.exit(0), state.planSleepsMs);
       return undefined;
     }
+    // A saved plan where one was asked for (-out=<file>), so a step that goes on to show it finds it.
+    const planOut = args.find((a) => a.startsWith('-out='))?.slice('-out='.length);
+    if (planOut) fs.writeFileSync(planOut, 'stand-in plan\n');
     return out(`${command}: done\n`);
   }
   process.stderr.write(`the stand-in does not know terraform ${command}\n`);
