@@ -5,7 +5,7 @@ import { environments as environmentSources } from './environments';
 
 // For scripts/synth.js and scripts/workstation.js, which load this file.
 export { checkEnvironmentCertificates } from './config/check-environment-certificates';
-export { certificateSourceVariables, certificateVariableNames, pemSourceVariableName } from './constructs/client-certificate';
+export { certificateSourceVariables, certificateVariableNames, pemSourceVariableName } from './constructs/certificate-names';
 export { deploymentManifest } from './config/deployment-manifest';
 
 /** The validated environments named in `args` (all when none is named). */

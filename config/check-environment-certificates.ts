@@ -1,4 +1,4 @@
-import { certificateSourceVariables } from '../constructs/client-certificate';
+import { certificateSourceVariables } from '../constructs/certificate-names';
 import type { CertificateCheckResult } from '../preflight/check-certificate';
 import type { CertificateConfig, EnvironmentConfig } from './environment-config';
 

@@ -1,4 +1,4 @@
-import { variableStem } from '../constructs/client-certificate';
+import { variableStem } from '../constructs/certificate-names';
 import { vaultFirewallOn, type CertificateConfig, type CertificateSourceFormat, type EnvironmentConfig } from './environment-config';
 
 /**

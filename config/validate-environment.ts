@@ -2,7 +2,7 @@ import * as v from 'valibot';
 import { AzureNameKind, checkAzureName } from '../constructs/azure-names';
 import { AZURE_REGIONS } from '../constructs/azure-regions';
 import { networkForm, parseIpv4Range } from '../constructs/ipv4-range';
-import { defaultFragmentName } from '../constructs/client-certificate';
+import { defaultFragmentName } from '../constructs/certificate-names';
 import { ConfigurationError } from '../constructs/configuration-error';
 import { ValueRule, ValueRules } from '../constructs/value-rules';
 import { POLICY_RULES } from '../policies';

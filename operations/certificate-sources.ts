@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { DeploymentManifest, ManifestCertificate } from '../config/deployment-manifest';
-import { certificateSourceVariables } from '../constructs/client-certificate';
+import { certificateSourceVariables } from '../constructs/certificate-names';
 import { checkCertificate, formatFindings, type CertificateDetails } from '../preflight/check-certificate';
 import { MAX_CERTIFICATE_FILE_BYTES, readInput } from '../preflight/read-input';
 import type { DeployedCertificate } from '../rotation/deployed-certificates';
 import type { DeclaredPolicy } from '../rotation/rotation-plan';
-import { IMPORTED_CERTIFICATE_POLICY } from '../constructs/client-certificate';
+import { IMPORTED_CERTIFICATE_POLICY } from '../constructs/certificate-names';
 import { pemToPfx } from './pem-to-pfx';
 import { StepFailure } from './step-failure';
 

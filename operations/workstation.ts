@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { certificateSourceVariables } from '../constructs/client-certificate';
+import { certificateSourceVariables } from '../constructs/certificate-names';
 import { deploymentManifest } from '../config/deployment-manifest';
 import { loadEnvironments, selectEnvironments } from '../config/load-environments';
 import { environments } from '../environments';

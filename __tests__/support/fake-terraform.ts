@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import tls from 'node:tls';
 import type { CommandResult, CommandRunner, RunOptions } from '../../operations/command-runner';
-import { variableStem } from '../../constructs/client-certificate';
+import { variableStem } from '../../constructs/certificate-names';
 
 /**
  * Terraform behind a runner, for driving the steps in-process: init, show -json of the state, plan -out,

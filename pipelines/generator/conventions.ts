@@ -1,4 +1,4 @@
-import { variableStem } from '../../constructs/client-certificate';
+import { variableStem } from '../../constructs/certificate-names';
 import type { EnvironmentFile } from './pipeline-settings';
 
 /**
