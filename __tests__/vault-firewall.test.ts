@@ -225,6 +225,16 @@ describe("the vault's firewall for one run", () => {
     expect(log.text()).toContain('vault kv-orders-qa: 51.140.0.9/32 is not configured, but the approved plan did not remove it (it appeared later): left alone');
   });
 
+  it('plans no rule changes for a vault the apply creates: Terraform writes its configured rules as it creates it', async () => {
+    const { azure, session } = setup({ ...config, keyVault: { name: 'kv-orders-qa', networkAcls: { defaultAction: 'Deny', ipRules: ['52.10.20.0/24'] } } });
+    azure.vaults.delete('kv-orders-qa');
+    const approved = await session().plannedChanges();
+    expect(approved).toEqual({ add: [], remove: [] });
+    // And an apply handed rules for a vault that is not there yet makes no az call that would fail.
+    expect(await session().applyApprovedChanges({ add: ['52.10.20.0/24'], remove: [] })).toEqual({ add: [], remove: [] });
+    expect(azure.commands('keyvault network-rule add')).toEqual([]);
+  });
+
   it('reads back the sealed changes only in their shape', () => {
     expect(parseRuleChanges('{"add":["13.80.0.0/16"],"remove":[]}')).toEqual({ add: ['13.80.0.0/16'], remove: [] });
     expect(() => parseRuleChanges('{"add":["$(rm -rf /)"],"remove":[]}')).toThrow('firewall-changes.json is not a list of rules');

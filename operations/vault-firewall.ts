@@ -305,7 +305,9 @@ export class FirewallSession {
   async plannedChanges(): Promise<RuleChanges> {
     if (!this.vault.created || this.vault.firewall === false) return { add: [], remove: [] };
     const network = await readVaultNetwork(this.options.az, this.options.manifest);
-    if (!network.exists) return { add: [...this.vault.ipRules], remove: [] };
+    // A vault the apply creates gets its configured rules from Terraform, as it is created: nothing to
+    // add around it (an az call before Terraform has made the vault would fail on a first apply).
+    if (!network.exists) return { add: [], remove: [] };
     return ruleChanges(this.options.manifest, network.ipRules, this.keptRules());
   }
 
@@ -316,7 +318,8 @@ export class FirewallSession {
   async applyApprovedChanges(approved: RuleChanges): Promise<RuleChanges> {
     if (!this.vault.created || this.vault.firewall === false) return { add: [], remove: [] };
     const network = await readVaultNetwork(this.options.az, this.options.manifest);
-    const present = network.exists ? network.ipRules : [];
+    if (!network.exists) return { add: [], remove: [] };
+    const present = network.ipRules;
     const keep = this.keptRules();
     const done: RuleChanges = { add: [], remove: [] };
     for (const rule of approved.add.filter((r) => this.vault.ipRules.some((c) => sameRule(c, r)) && !present.some((p) => sameRule(p, r)))) {
