@@ -1,8 +1,10 @@
+import crypto from 'node:crypto';
 import { armError, resourceNotFound } from './arm-errors';
 import { header, json, type EmulatorResponse } from './http-exchange';
 import { findCertificate } from './key-vault-certificates';
 import { dataPlaneAccess } from './key-vault-access';
 import { SECRET_READ_PERMISSION, secretBundle } from './key-vault-data-plane';
+import { accepted } from './long-running-operations';
 import { readPem, readPfx, sha1 } from './pfx';
 import { resourceGroupScope, type ArmContext, type ArmRoute } from './resource-manager';
 import { apimResourceId, newEtag, type ApimCertificate, type ApimService, type AzureState } from './state';
@@ -109,19 +111,29 @@ export const API_MANAGEMENT_ROUTES: readonly ArmRoute[] = [
     operation: `${DIR}/apimdeployment.json#ApiManagementService_Get`,
     namespace: NS,
     permission: (p) => ({ action: 'Microsoft.ApiManagement/service/read', scope: serviceScope(p) }),
-    handle: (context) =>
-      withService(context, (service) =>
-        json(200, {
-          id: apimResourceId(service),
-          name: service.name,
-          type: 'Microsoft.ApiManagement/service',
-          location: service.location,
-          sku: { name: 'Developer', capacity: 1 },
-          identity: { type: 'SystemAssigned', principalId: service.principalId, tenantId: context.state.tenantId },
-          properties: { provisioningState: 'Succeeded', publicIPAddresses: service.outboundIps, gatewayUrl: `https://${service.name}.azure-api.net` },
-        }),
-      ),
+    handle: (context) => withService(context, (service) => json(200, serviceBody(context.state, service), { etag: serviceEtag(service) })),
   },
+  {
+    // Long-running (x-ms-long-running-operation): 201 + Azure-AsyncOperation. A new service gets a
+    // system-assigned identity (a service principal APIM reads Key Vault as) and, on the classic tiers, the
+    // sample Echo API and the Starter and Unlimited products, which azurerm deletes after creating it.
+    method: 'PUT',
+    path: SERVICE,
+    operation: `${DIR}/apimdeployment.json#ApiManagementService_CreateOrUpdate`,
+    namespace: NS,
+    permission: (p) => ({ action: 'Microsoft.ApiManagement/service/write', scope: serviceScope(p) }),
+    handle: (context) => putService(context),
+  },
+  {
+    method: 'GET',
+    path: '/subscriptions/{subscriptionId}/providers/Microsoft.ApiManagement/locations/{location}/deletedservices/{serviceName}',
+    operation: `${DIR}/apimdeletedservices.json#DeletedServices_GetByName`,
+    namespace: NS,
+    permission: (p) => ({ action: 'Microsoft.ApiManagement/deletedservices/read', scope: `/subscriptions/${p.subscriptionId}` }),
+    // Nothing is ever soft-deleted here.
+    handle: ({ params }) => armError(404, 'ResourceNotFound', `Api service ${params.serviceName} was not found in the list of deleted services in location ${params.location}.`),
+  },
+  ...settingsRoutes(),
   {
     method: 'GET',
     path: `${SERVICE}/certificates`,
@@ -205,6 +217,188 @@ export const API_MANAGEMENT_ROUTES: readonly ArmRoute[] = [
   ...childRoutes('policyFragments', 'apimpolicyfragments.json', 'PolicyFragment'),
 ];
 
+/** The service as ApiManagementService_Get returns it: what the last PUT sent, plus what APIM computes. */
+function serviceBody(state: AzureState, service: ApimService) {
+  const host = service.name.toLowerCase();
+  const definition = service.definition;
+  return {
+    id: apimResourceId(service),
+    name: service.name,
+    type: 'Microsoft.ApiManagement/service',
+    location: service.location,
+    tags: service.tags,
+    sku: service.sku,
+    identity: { type: 'SystemAssigned', principalId: service.principalId, tenantId: state.tenantId },
+    zones: null,
+    properties: {
+      // customProperties is always returned (the service fills in its defaults); azurerm dereferences it.
+      customProperties: DEFAULT_CUSTOM_PROPERTIES,
+      hostnameConfigurations: [],
+      publicNetworkAccess: 'Enabled',
+      virtualNetworkType: 'None',
+      disableGateway: false,
+      enableClientCertificate: false,
+      ...definition,
+      provisioningState: 'Succeeded',
+      targetProvisioningState: '',
+      createdAtUtc: service.createdAtUtc ?? new Date(state.now()).toISOString(),
+      gatewayUrl: `https://${host}.azure-api.net`,
+      gatewayRegionalUrl: `https://${host}-${service.location.toLowerCase().replace(/\s/g, '')}-01.regional.azure-api.net`,
+      portalUrl: `https://${host}.portal.azure-api.net`,
+      developerPortalUrl: `https://${host}.developer.azure-api.net`,
+      managementApiUrl: `https://${host}.management.azure-api.net`,
+      scmUrl: `https://${host}.scm.azure-api.net`,
+      publicIPAddresses: service.outboundIps,
+      privateIPAddresses: null,
+      platformVersion: 'stv2',
+      natGatewayState: 'Disabled',
+    },
+  };
+}
+
+const serviceEtag = (service: ApimService) => `"${Buffer.from(JSON.stringify([service.definition, service.tags, service.sku])).length.toString(16)}"`;
+
+/** The security and protocol settings a new service has (customProperties keys as the service names them). */
+const DEFAULT_CUSTOM_PROPERTIES: Record<string, string> = {
+  'Microsoft.WindowsAzure.ApiManagement.Gateway.Security.Protocols.Tls10': 'False',
+  'Microsoft.WindowsAzure.ApiManagement.Gateway.Security.Protocols.Tls11': 'False',
+  'Microsoft.WindowsAzure.ApiManagement.Gateway.Security.Protocols.Ssl30': 'False',
+  'Microsoft.WindowsAzure.ApiManagement.Gateway.Security.Backend.Protocols.Tls10': 'False',
+  'Microsoft.WindowsAzure.ApiManagement.Gateway.Security.Backend.Protocols.Tls11': 'False',
+  'Microsoft.WindowsAzure.ApiManagement.Gateway.Security.Backend.Protocols.Ssl30': 'False',
+  'Microsoft.WindowsAzure.ApiManagement.Gateway.Protocols.Server.Http2': 'False',
+};
+
+/** Read-only members a client may echo back in a PUT; never stored as the service's definition. */
+const READ_ONLY = ['provisioningState', 'targetProvisioningState', 'createdAtUtc', 'gatewayUrl', 'gatewayRegionalUrl', 'portalUrl', 'developerPortalUrl', 'managementApiUrl', 'scmUrl', 'publicIPAddresses', 'privateIPAddresses', 'platformVersion', 'natGatewayState'];
+
+const SKUS = ['Developer', 'Basic', 'Standard', 'Premium', 'Consumption', 'BasicV2', 'StandardV2', 'PremiumV2', 'Isolated'];
+
+function putService(context: ArmContext): EmulatorResponse {
+  const { state, params } = context;
+  const input = context.body<{ location?: string; tags?: Record<string, string>; sku?: { name?: string; capacity?: number }; identity?: { type?: string }; properties?: Record<string, unknown> }>() ?? {};
+  if (!input.location) return armError(400, 'LocationRequired', 'The location property is required for this definition.');
+  if (!input.sku?.name || !SKUS.includes(input.sku.name)) return armError(400, 'ValidationError', `Invalid sku ${input.sku?.name}.`);
+  const props = input.properties ?? {};
+  if (!props.publisherEmail || !props.publisherName) return armError(400, 'ValidationError', 'publisherEmail and publisherName are required.');
+  if (input.identity?.type && !/SystemAssigned/i.test(input.identity.type)) return armError(400, 'ValidationError', 'azure-emulator: only the system-assigned identity is emulated.');
+  let service = state.apimService(params.subscriptionId, params.resourceGroupName, params.serviceName);
+  const created = !service;
+  if (!service) {
+    // A public address of its own for each service (what Key Vault's firewall sees APIM at).
+    const octet = 10 + state.apimServices.size;
+    service = state.addApimService({ subscriptionId: params.subscriptionId, resourceGroup: params.resourceGroupName, name: params.serviceName, location: input.location, outboundIps: [`51.105.${octet}.2`] });
+    service.createdAtUtc = new Date(state.now()).toISOString();
+    if (!/Consumption|V2$/.test(input.sku.name)) {
+      service.apis.set('echo-api', { displayName: 'Echo API', path: 'echo', protocols: ['https'], serviceUrl: 'http://echoapi.cloudapp.net/api', isCurrent: true, apiRevision: '1' });
+      service.products.set('starter', { displayName: 'Starter', state: 'published', subscriptionRequired: true });
+      service.products.set('unlimited', { displayName: 'Unlimited', state: 'published', subscriptionRequired: true });
+    }
+  }
+  service.location = input.location;
+  service.sku = { name: input.sku.name, capacity: input.sku.capacity ?? 1 };
+  service.tags = input.tags ?? {};
+  service.definition = Object.fromEntries(Object.entries(props).filter(([k, v]) => !READ_ONLY.includes(k) && v !== null && v !== undefined));
+  return accepted(state, created ? 201 : 200, serviceBody(state, service), params.subscriptionId, NS, input.location);
+}
+
+/**
+ * What azurerm reads and writes around a classic-tier service: the sign-in, sign-up and delegation portal
+ * settings (apimportalsettings.json), the delegation validation key and tenant access secrets
+ * (apimportalsettings.json#DelegationSettings_ListSecrets, apimtenant.json#TenantAccess_ListSecrets), the
+ * global policy (apimpolicies.json#Policy_Get), and the APIs and products it lists and deletes after
+ * creation (apimapis.json, apimproducts.json). azurerm 4.55.0 sends api-version 2022-08-01 for these; the
+ * shapes are those of 2024-05-01. Secrets are random per service and never recorded.
+ */
+function settingsRoutes(): ArmRoute[] {
+  const read = (p: Record<string, string>) => ({ action: 'Microsoft.ApiManagement/service/read', scope: serviceScope(p) });
+  const write = (p: Record<string, string>) => ({ action: 'Microsoft.ApiManagement/service/write', scope: serviceScope(p) });
+  const portal = (service: ApimService, name: string) =>
+    service.settings.get(name) ??
+    (name === 'signin'
+      ? { enabled: false }
+      : name === 'signup'
+        ? { enabled: false, termsOfService: { enabled: false, consentRequired: false, text: '' } }
+        : { url: null, subscriptions: { enabled: false }, userRegistration: { enabled: false } });
+  const portalBody = (service: ApimService, name: string) => ({
+    id: `${apimResourceId(service)}/portalsettings/${name}`,
+    name,
+    type: 'Microsoft.ApiManagement/service/portalsettings',
+    properties: portal(service, name),
+  });
+  const listOf = (service: ApimService, type: 'apis' | 'products') => {
+    const value = [...service[type].entries()].map(([id, properties]) => ({ id: `${apimResourceId(service)}/${type}/${id}`, name: id, type: `Microsoft.ApiManagement/service/${type}`, properties }));
+    return json(200, { value, count: value.length });
+  };
+  const remove = (type: 'apis' | 'products') => (context: ArmContext) =>
+    withService(context, (service) => (service[type].delete(context.params.childId.toLowerCase()) ? { status: 200 } : { status: 204 }));
+  return [
+    ...['signin', 'signup', 'delegation'].flatMap((name): ArmRoute[] => [
+      {
+        method: 'GET',
+        path: `${SERVICE}/portalsettings/${name}`,
+        operation: `${DIR}/apimportalsettings.json#${name === 'signin' ? 'SignInSettings' : name === 'signup' ? 'SignUpSettings' : 'DelegationSettings'}_Get`,
+        namespace: NS,
+        permission: read,
+        handle: (context) => withService(context, (service) => json(200, portalBody(service, name), { etag: '"portal"' })),
+      },
+      {
+        method: 'PUT',
+        path: `${SERVICE}/portalsettings/${name}`,
+        operation: `${DIR}/apimportalsettings.json#${name === 'signin' ? 'SignInSettings' : name === 'signup' ? 'SignUpSettings' : 'DelegationSettings'}_CreateOrUpdate`,
+        namespace: NS,
+        permission: write,
+        handle: (context) =>
+          withService(context, (service) => {
+            const { validationKey: _key, ...properties } = context.body<{ properties?: Record<string, unknown> }>()?.properties ?? {};
+            service.settings.set(name, properties);
+            return json(200, portalBody(service, name), { etag: '"portal"' });
+          }),
+      },
+    ]),
+    {
+      method: 'POST',
+      path: `${SERVICE}/portalsettings/delegation/listSecrets`,
+      operation: `${DIR}/apimportalsettings.json#DelegationSettings_ListSecrets`,
+      namespace: NS,
+      permission: (p) => ({ action: 'Microsoft.ApiManagement/service/portalsettings/listSecrets/action', scope: serviceScope(p) }),
+      handle: (context) => withService(context, () => json(200, { validationKey: crypto.randomBytes(64).toString('base64') })),
+    },
+    {
+      method: 'POST',
+      path: `${SERVICE}/tenant/{accessName}/listSecrets`,
+      operation: `${DIR}/apimtenant.json#TenantAccess_ListSecrets`,
+      namespace: NS,
+      permission: (p) => ({ action: 'Microsoft.ApiManagement/service/tenant/listSecrets/action', scope: serviceScope(p) }),
+      handle: (context) =>
+        withService(context, () =>
+          json(200, { id: context.params.accessName, principalId: 'integration', primaryKey: crypto.randomBytes(48).toString('base64'), secondaryKey: crypto.randomBytes(48).toString('base64'), enabled: false }),
+        ),
+    },
+    {
+      method: 'GET',
+      path: `${SERVICE}/policies/policy`,
+      operation: `${DIR}/apimpolicies.json#Policy_Get`,
+      namespace: NS,
+      permission: read,
+      handle: (context) =>
+        withService(context, (service) =>
+          json(200, {
+            id: `${apimResourceId(service)}/policies/policy`,
+            type: 'Microsoft.ApiManagement/service/policies',
+            name: 'policy',
+            properties: { format: 'xml', value: '<policies>\r\n\t<inbound />\r\n\t<backend>\r\n\t\t<forward-request />\r\n\t</backend>\r\n\t<outbound />\r\n</policies>' },
+          }),
+        ),
+    },
+    { method: 'GET', path: `${SERVICE}/apis`, operation: `${DIR}/apimapis.json#Api_ListByService`, namespace: NS, permission: read, handle: (context) => withService(context, (service) => listOf(service, 'apis')) },
+    { method: 'GET', path: `${SERVICE}/products`, operation: `${DIR}/apimproducts.json#Product_ListByService`, namespace: NS, permission: read, handle: (context) => withService(context, (service) => listOf(service, 'products')) },
+    // azurerm deletes these without If-Match (api/product DeleteOperationOptions leave it unset).
+    { method: 'DELETE', path: `${SERVICE}/apis/{childId}`, operation: `${DIR}/apimapis.json#Api_Delete`, namespace: NS, permission: write, handle: remove('apis') },
+    { method: 'DELETE', path: `${SERVICE}/products/{childId}`, operation: `${DIR}/apimproducts.json#Product_Delete`, namespace: NS, permission: write, handle: remove('products') },
+  ];
+}
+
 /** JSON merge of a PATCH into stored properties: objects merge recursively, arrays and scalars replace. */
 function merge(target: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...target };
@@ -248,7 +442,14 @@ function childRoutes(type: 'backends' | 'policyFragments', file: string, prefix:
           if (existing && match !== undefined && match !== '*' && match !== existing.etag) return armError(412, 'PreconditionFailed', 'The specified entity tag (If-Match header) does not match the current one.');
           const child = { properties: context.body<{ properties?: Record<string, unknown> }>()?.properties ?? {}, etag: newEtag() };
           collection(service).set(id, child);
-          return json(existing ? 200 : 201, childBody(service, type, context.params.childId, child.properties), { etag: child.etag });
+          const body = childBody(service, type, context.params.childId, child.properties);
+          // PolicyFragment_CreateOrUpdate is long-running (x-ms-long-running-operation, Azure-AsyncOperation on
+          // 200/201); Backend_CreateOrUpdate is not.
+          if (type === 'policyFragments') {
+            const started = accepted(context.state, existing ? 200 : 201, body, context.params.subscriptionId, NS, service.location);
+            return { ...started, headers: { ...started.headers, etag: child.etag } };
+          }
+          return json(existing ? 200 : 201, body, { etag: child.etag });
         }),
     },
     {

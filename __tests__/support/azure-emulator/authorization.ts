@@ -41,6 +41,12 @@ const assignmentBody = (a: RoleAssignment) => ({
     principalId: a.principalId,
     principalType: a.principalType,
     scope: a.scope,
+    description: a.description ?? null,
+    condition: null,
+    conditionVersion: null,
+    createdBy: null,
+    updatedBy: null,
+    delegatedManagedIdentityResourceId: null,
     createdOn: new Date(a.createdAtMs).toISOString(),
     updatedOn: new Date(a.createdAtMs).toISOString(),
   },
@@ -65,7 +71,7 @@ export const ROLE_ASSIGNMENT_ROUTES: readonly ArmRoute[] = [
     operation: `${DIR}/authorization-RoleAssignmentsCalls.json#RoleAssignments_Create`,
     permission: (p) => ({ action: 'Microsoft.Authorization/roleAssignments/write', scope: scopeOf(p) }),
     handle: ({ params, state, body }) => {
-      const input = body<{ properties?: { roleDefinitionId?: string; principalId?: string; principalType?: string } }>()?.properties;
+      const input = body<{ properties?: { roleDefinitionId?: string; principalId?: string; principalType?: string; description?: string } }>()?.properties;
       const guid = input?.roleDefinitionId?.split('/').pop()?.toLowerCase();
       const role = Object.entries(BUILT_IN_ROLES).find(([, r]) => r.id === guid);
       if (!input?.principalId || !role) return armError(400, 'RoleDefinitionDoesNotExist', `The specified role definition with ID '${guid}' does not exist.`);
@@ -77,9 +83,42 @@ export const ROLE_ASSIGNMENT_ROUTES: readonly ArmRoute[] = [
       if (duplicate) return armError(409, 'RoleAssignmentExists', `The role assignment already exists. The ID of the existing role assignment is ${duplicate.name.replace(/-/g, '')}.`);
       const created = state.assignRole(input.principalId, role[0] as keyof typeof BUILT_IN_ROLES, scope, { principalType: input.principalType });
       // Keep the name az chose (the last path segment) so GET/DELETE by id work.
-      const named = { ...created, name: params.name };
+      const named = { ...created, name: params.name, ...(input.description ? { description: input.description } : {}) };
       state.roleAssignments[state.roleAssignments.length - 1] = named;
       return json(201, assignmentBody(named));
+    },
+  },
+  {
+    // azurerm_role_assignment: the GET before create (404), the replication wait after it (five GETs in a
+    // row must find it), and every refresh.
+    method: 'GET',
+    path: /^(?<scope>(?:\/.+?)?)\/providers\/Microsoft\.Authorization\/roleAssignments\/(?<name>[^/]+)$/i,
+    operation: `${DIR}/authorization-RoleAssignmentsCalls.json#RoleAssignments_Get`,
+    handle: ({ params, state }) => {
+      const found = state.roleAssignments.find((a) => a.name.toLowerCase() === params.name.toLowerCase() && a.scope.toLowerCase() === scopeOf(params).toLowerCase());
+      return found ? json(200, assignmentBody(found)) : armError(404, 'RoleAssignmentNotFound', `The role assignment '${params.name}' is not found.`);
+    },
+  },
+  {
+    method: 'DELETE',
+    path: /^(?<scope>(?:\/.+?)?)\/providers\/Microsoft\.Authorization\/roleAssignments\/(?<name>[^/]+)$/i,
+    operation: `${DIR}/authorization-RoleAssignmentsCalls.json#RoleAssignments_Delete`,
+    permission: (p) => ({ action: 'Microsoft.Authorization/roleAssignments/delete', scope: scopeOf(p) }),
+    handle: ({ params, state }) => {
+      const index = state.roleAssignments.findIndex((a) => a.name.toLowerCase() === params.name.toLowerCase() && a.scope.toLowerCase() === scopeOf(params).toLowerCase());
+      if (index < 0) return { status: 204 };
+      const [removed] = state.roleAssignments.splice(index, 1);
+      return json(200, assignmentBody(removed));
+    },
+  },
+  {
+    // azurerm_role_assignment's read names the role (role_definition_name) from its definition id.
+    method: 'GET',
+    path: /^(?<scope>(?:\/.+?)?)\/providers\/Microsoft\.Authorization\/roleDefinitions\/(?<id>[^/]+)$/i,
+    operation: `${DIR}/authorization-RoleDefinitionsCalls.json#RoleDefinitions_Get`,
+    handle: ({ params }) => {
+      const role = Object.entries(BUILT_IN_ROLES).find(([, r]) => r.id === params.id.toLowerCase());
+      return role ? json(200, definitionBody(scopeOf(params), role[0], role[1])) : armError(404, 'RoleDefinitionDoesNotExist', `The specified role definition with ID '${params.id}' does not exist.`);
     },
   },
   {

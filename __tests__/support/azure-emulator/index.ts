@@ -12,12 +12,16 @@ import { json, type EmulatorRequest, type EmulatorResponse, type RecordedRequest
 import { createKeyVaultDataPlane } from './key-vault-data-plane';
 import { KEY_VAULT_MANAGEMENT_ROUTES } from './key-vault-management';
 import { ROLE_ASSIGNMENT_ROUTES } from './authorization';
+import { EVENT_GRID_ROUTES } from './event-grid';
+import { ASYNC_OPERATION_ROUTES } from './long-running-operations';
+import { NETWORK_ROUTES } from './network';
 import { startProxy } from './proxy';
 import { createResourceManager, RESOURCE_ROUTES } from './resource-manager';
 import { AzureState } from './state';
 
 export type { RecordedRequest } from './http-exchange';
 export { AzureState } from './state';
+export { seedPrivateDnsZone, seedVirtualNetwork } from './network';
 export { encodeJwt, decodeJwt } from './entra-id';
 
 export interface AzureEmulatorOptions {
@@ -77,14 +81,26 @@ function parseBody(request: EmulatorRequest): unknown {
   }
 }
 
-function responseBody(response: EmulatorResponse): unknown {
-  return Buffer.isBuffer(response.body) ? `<${response.body.length} bytes>` : response.body;
+/** Members of a response that hold a secret: recorded by their length only. */
+const SECRET_RESPONSE_MEMBERS = ['access_token', 'validationKey', 'primaryKey', 'secondaryKey'];
+
+function responseBody(request: EmulatorRequest, response: EmulatorResponse): unknown {
+  if (Buffer.isBuffer(response.body)) return `<${response.body.length} bytes>`;
+  const body = response.body;
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return body;
+  const redacted: Record<string, unknown> = { ...(body as Record<string, unknown>) };
+  for (const member of SECRET_RESPONSE_MEMBERS) if (typeof redacted[member] === 'string') redacted[member] = `<${(redacted[member] as string).length} chars>`;
+  // GetSecret: a certificate's secret is its PFX (or PEM) with the private key, without a password.
+  if (request.host.endsWith('.vault.azure.net') && /^\/secrets\//i.test(request.path) && typeof redacted.value === 'string') redacted.value = `<${(redacted.value as string).length} chars>`;
+  return redacted;
 }
 
 /**
  * Starts the emulated Azure: an HTTPS-terminating CONNECT proxy on 127.0.0.1 in front of Entra ID, ARM
- * (subscriptions, providers, resource groups, Key Vault vaults, role assignments, API Management) and the Key
- * Vault data plane, sharing one `state`.
+ * (subscriptions, providers, resource groups, Key Vault vaults, role assignments, API Management, private
+ * endpoints, Event Grid system topics, asynchronous operations) and the Key Vault data plane, sharing one
+ * `state`. Clients: the az CLI (Python) and Terraform's azurerm provider (Go), both through HTTPS_PROXY and
+ * the test CA (SSL_CERT_FILE).
  */
 export async function startAzureEmulator(options: AzureEmulatorOptions = {}): Promise<AzureEmulator> {
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'azure-emulator-'));
@@ -100,7 +116,15 @@ export async function startAzureEmulator(options: AzureEmulatorOptions = {}): Pr
     now: options.now ?? Date.now,
   });
   const entra = new EntraId(state);
-  const arm = createResourceManager(state, entra, [...RESOURCE_ROUTES, ...KEY_VAULT_MANAGEMENT_ROUTES, ...API_MANAGEMENT_ROUTES, ...ROLE_ASSIGNMENT_ROUTES]);
+  const arm = createResourceManager(state, entra, [
+    ...RESOURCE_ROUTES,
+    ...ASYNC_OPERATION_ROUTES,
+    ...KEY_VAULT_MANAGEMENT_ROUTES,
+    ...API_MANAGEMENT_ROUTES,
+    ...ROLE_ASSIGNMENT_ROUTES,
+    ...NETWORK_ROUTES,
+    ...EVENT_GRID_ROUTES,
+  ]);
   const keyVault = createKeyVaultDataPlane(state, entra);
   const versionCheck = createCliVersionCheck(azVersions);
   const requests: RecordedRequest[] = [];
@@ -141,7 +165,7 @@ export async function startAzureEmulator(options: AzureEmulatorOptions = {}): Pr
         query: request.query,
         status: response.status,
         ...(request.rawBody.length > 0 ? { body: parseBody(request) } : {}),
-        ...(response.body !== undefined ? { response: responseBody(response) } : {}),
+        ...(response.body !== undefined ? { response: responseBody(request, response) } : {}),
         ...(context.principalId ? { principalId: context.principalId } : {}),
       });
       const payload = response.body === undefined ? undefined : typeof response.body === 'string' || Buffer.isBuffer(response.body) ? response.body : JSON.stringify(response.body);

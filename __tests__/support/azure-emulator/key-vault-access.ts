@@ -45,9 +45,11 @@ export function dataPlaneAccess(
   principal: Principal,
   permission: DataPermission,
   params: Record<string, string>,
-  caller: { clientAddress: string; trustedService?: boolean },
+  caller: { clientAddress: string; trustedService?: boolean; privately?: boolean },
 ): EmulatorResponse | undefined {
-  const firewall = checkFirewall(vault, caller.clientAddress, caller.trustedService);
+  // Through a private endpoint neither the IP rules nor publicNetworkAccess apply (Key Vault docs,
+  // "Network security": firewall rules govern the public endpoint only).
+  const firewall = caller.privately ? ({ allowed: true } as const) : checkFirewall(vault, caller.clientAddress, caller.trustedService);
   if (!firewall.allowed) return kvError(403, 'Forbidden', firewall.message, firewall.innerCode);
   const resource = `${vaultResourceId(vault)}${permission.object ? `/${permission.object(params)}` : ''}`;
   if (vault.properties.enableRbacAuthorization) {

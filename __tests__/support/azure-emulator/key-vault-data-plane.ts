@@ -16,6 +16,7 @@ import {
   type ImportInput,
 } from './key-vault-certificates';
 import { dataPlaneAccess, kvError, type DataPermission } from './key-vault-access';
+import { reachesPrivately } from './network';
 import type { AzureState, Principal, StoredCertificate, Vault } from './state';
 
 /**
@@ -431,7 +432,7 @@ export function createKeyVaultDataPlane(state: AzureState, entra: EntraId) {
       if (route.method !== request.method) continue;
       const params = matchPath(route.path, request.path);
       if (!params) continue;
-      const refusal = dataPlaneAccess(state, vault, principal, route.permission, params, { clientAddress: state.clientAddress });
+      const refusal = dataPlaneAccess(state, vault, principal, route.permission, params, { clientAddress: state.clientAddress, privately: reachesPrivately(state, vault) });
       if (refusal) return refusal;
       let body: unknown;
       try {

@@ -1,6 +1,7 @@
 import { armError, resourceNotFound } from './arm-errors';
 import { normaliseIpRules } from './firewall';
 import { json } from './http-exchange';
+import { authorize } from './rbac';
 import { resourceGroupScope, type ArmContext, type ArmRoute } from './resource-manager';
 import { vaultResourceId, type NetworkAcls, type Vault, type VaultProperties } from './state';
 
@@ -84,6 +85,30 @@ export const KEY_VAULT_MANAGEMENT_ROUTES: readonly ArmRoute[] = [
       if (input.tags) vault.tags = input.tags;
       return json(200, vaultBody(vault));
     },
+  },
+  {
+    // azurerm's Key Vault cache (populate_cache.go): every vault of the subscription, then Resources_List.
+    method: 'GET',
+    path: '/subscriptions/{subscriptionId}/providers/Microsoft.KeyVault/vaults',
+    operation: `${SPEC}#Vaults_ListBySubscription`,
+    namespace: 'Microsoft.KeyVault',
+    handle: ({ state, params, principal }) =>
+      json(200, {
+        value: [...state.vaults.values()]
+          .filter((v) => v.subscriptionId.toLowerCase() === params.subscriptionId.toLowerCase())
+          .filter((v) => authorize(state, principal.objectId, 'Microsoft.KeyVault/vaults/read', vaultResourceId(v), false).allowed)
+          .map(vaultBody),
+      }),
+  },
+  {
+    // azurerm_key_vault's create looks for a soft-deleted vault of the name first (recover_soft_deleted_key_vaults).
+    // Deleting vaults is not emulated, so there never is one.
+    method: 'GET',
+    path: '/subscriptions/{subscriptionId}/providers/Microsoft.KeyVault/locations/{location}/deletedVaults/{vaultName}',
+    operation: `${SPEC}#Vaults_GetDeleted`,
+    namespace: 'Microsoft.KeyVault',
+    permission: (p) => ({ action: 'Microsoft.KeyVault/locations/deletedVaults/read', scope: `/subscriptions/${p.subscriptionId}` }),
+    handle: ({ params }) => armError(404, 'DeletedVaultNotFound', `Deleted vault ${params.vaultName} not found in location ${params.location}.`),
   },
   {
     method: 'GET',

@@ -91,6 +91,19 @@ export const RESOURCE_ROUTES: readonly ArmRoute[] = [
       json(200, { value: [{ id: `/tenants/${state.tenantId}`, tenantId: state.tenantId, tenantCategory: 'Home', countryCode: 'NL', displayName: 'Emulated tenant', domains: ['emulated.onmicrosoft.com'], defaultDomain: 'emulated.onmicrosoft.com', tenantType: 'AAD' }] }),
   },
   {
+    // azurerm fills its resource provider cache with this at every start, even with
+    // resource_provider_registrations = "none" (it then only checks, and registers nothing).
+    method: 'GET',
+    path: '/subscriptions/{subscriptionId}/providers',
+    operation: `${RESOURCES_SPEC}#Providers_List`,
+    handle: ({ state, params }) => {
+      const subscription = state.subscription(params.subscriptionId);
+      if (!subscription) return subscriptionNotFound(params.subscriptionId);
+      const namespaces = new Set([...Object.keys(PROVIDER_RESOURCE_TYPES_CANONICAL), ...Object.keys(subscription.providers)]);
+      return json(200, { value: [...namespaces].sort().map((ns) => providerBody(subscription, ns)) });
+    },
+  },
+  {
     // az provider show --namespace X --subscription S (api-version 2024-11-01 in az 2.91.0).
     method: 'GET',
     path: '/subscriptions/{subscriptionId}/providers/{namespace}',
@@ -172,10 +185,24 @@ function canonicalNamespace(subscription: Subscription, namespace: string): stri
   return Object.keys(subscription.providers).find((k) => k.toLowerCase() === namespace.toLowerCase()) ?? namespace;
 }
 
+/** Namespaces every subscription lists, registered or not (a few of the ~200 Azure has). */
+const PROVIDER_RESOURCE_TYPES_CANONICAL: Record<string, true> = {
+  'Microsoft.KeyVault': true,
+  'Microsoft.ApiManagement': true,
+  'Microsoft.Authorization': true,
+  'Microsoft.Network': true,
+  'Microsoft.EventGrid': true,
+  'Microsoft.ManagedIdentity': true,
+  'Microsoft.Storage': true,
+  'Microsoft.Resources': true,
+};
+
 const PROVIDER_RESOURCE_TYPES: Record<string, string[]> = {
   'microsoft.keyvault': ['vaults', 'vaults/secrets', 'vaults/accessPolicies', 'deletedVaults', 'locations', 'operations'],
   'microsoft.apimanagement': ['service', 'service/certificates', 'service/backends', 'service/policyFragments', 'deletedservices', 'operations'],
   'microsoft.authorization': ['roleAssignments', 'roleDefinitions'],
+  'microsoft.network': ['privateEndpoints', 'privateEndpoints/privateDnsZoneGroups', 'networkInterfaces', 'virtualNetworks', 'privateDnsZones', 'locations', 'operations'],
+  'microsoft.eventgrid': ['systemTopics', 'systemTopics/eventSubscriptions', 'locations', 'operations'],
 };
 
 function providerBody(subscription: Subscription, namespace: string) {

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import type { RecordedRequest } from './http-exchange';
+import type { AsyncOperation } from './long-running-operations';
 import { BUILT_IN_ROLES, type RoleName } from './rbac';
 
 /**
@@ -121,6 +122,8 @@ export interface RoleAssignment {
   readonly createdAtMs: number;
   /** RBAC changes reach Key Vault and ARM only after propagation: `createdAtMs + rbacDelayMs`. */
   readonly effectiveAtMs: number;
+  /** Free text the creator gave (RoleAssignmentProperties.description). */
+  readonly description?: string;
 }
 
 export interface ApimCertificate {
@@ -153,6 +156,32 @@ export interface ApimService {
   readonly certificates: Map<string, ApimCertificate>;
   readonly backends: Map<string, { properties: Record<string, unknown>; etag: string }>;
   readonly policyFragments: Map<string, { properties: Record<string, unknown>; etag: string }>;
+  /** `<tier>` and capacity, as ApiManagementService_CreateOrUpdate sent them (seeded services: Developer 1). */
+  sku: { name: string; capacity: number };
+  tags: Record<string, string>;
+  /** The writable properties the last PUT sent (publisherName, customProperties...), echoed by GET. */
+  definition: Record<string, unknown>;
+  /** Portal settings (signin, signup, delegation) and the tenant access settings, by name. */
+  readonly settings: Map<string, Record<string, unknown>>;
+  /** APIs and products, by id (a new Developer-tier service has the sample Echo API and two products). */
+  readonly apis: Map<string, Record<string, unknown>>;
+  readonly products: Map<string, Record<string, unknown>>;
+  createdAtUtc?: string;
+}
+
+/**
+ * An ARM resource the emulator only stores and returns (private endpoints, DNS zone groups, network
+ * interfaces, virtual networks, Event Grid topics...): the PUT body as sent, with the read-only members the
+ * service adds. Keyed by its id, case-insensitively.
+ */
+export interface ArmResource {
+  readonly id: string;
+  readonly name: string;
+  readonly type: string;
+  location?: string;
+  tags?: Record<string, string>;
+  properties: Record<string, unknown>;
+  [other: string]: unknown;
 }
 
 export interface AzureStateOptions {
@@ -178,6 +207,18 @@ export class AzureState {
   readonly vaults = new Map<string, Vault>();
   readonly roleAssignments: RoleAssignment[] = [];
   readonly apimServices = new Map<string, ApimService>();
+  /** Resources without behaviour of their own (see ArmResource), by lower-case id. */
+  readonly resources = new Map<string, ArmResource>();
+  /** ARM asynchronous operations by id (long-running-operations.ts). */
+  readonly asyncOperations = new Map<string, AsyncOperation>();
+  /** How many polls an asynchronous operation reports InProgress before it is done. */
+  asyncOperationPolls = 1;
+  /**
+   * The virtual network the caller (az, Terraform) runs in, if any: a vault with an approved private
+   * endpoint in a subnet of it, whose name the privatelink.vaultcore.azure.net zone resolves (a DNS zone
+   * group), is reached privately, where the public firewall and publicNetworkAccess do not apply.
+   */
+  clientVirtualNetworkId?: string;
   /** Where service-to-service calls inside the emulated Azure are recorded (set by startAzureEmulator). */
   recordInternal: (entry: RecordedRequest) => void = () => undefined;
 
@@ -295,6 +336,12 @@ export class AzureState {
       certificates: new Map(),
       backends: new Map(),
       policyFragments: new Map(),
+      sku: { name: 'Developer', capacity: 1 },
+      tags: {},
+      definition: { publisherName: service.name, publisherEmail: 'apim@example.com' },
+      settings: new Map(),
+      apis: new Map(),
+      products: new Map(),
     };
     this.apimServices.set(key(service.subscriptionId, service.resourceGroup, service.name), added);
     return added;
@@ -302,6 +349,22 @@ export class AzureState {
 
   apimService(subscriptionId: string, resourceGroup: string, name: string): ApimService | undefined {
     return this.apimServices.get(key(subscriptionId, resourceGroup, name));
+  }
+
+  /** Stores (or replaces) a resource without behaviour; tests seed virtual networks and DNS zones this way. */
+  putResource(resource: ArmResource): ArmResource {
+    this.resources.set(resource.id.toLowerCase(), resource);
+    return resource;
+  }
+
+  resource(id: string): ArmResource | undefined {
+    return this.resources.get(id.replace(/\/+$/, '').toLowerCase());
+  }
+
+  /** The resources whose id starts with `parentId/` and whose type is `type` (a child collection). */
+  childResources(parentId: string, type: string): ArmResource[] {
+    const prefix = `${parentId.toLowerCase()}/`;
+    return [...this.resources.values()].filter((r) => r.id.toLowerCase().startsWith(prefix) && r.type.toLowerCase() === type.toLowerCase());
   }
 }
 
