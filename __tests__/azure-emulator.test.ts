@@ -3,8 +3,8 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { azEnvironment, encodeJwt, startAzureEmulator, type AzureEmulator, type RecordedRequest } from './support/azure-emulator';
-import { AZ_CLI_MISSING, resolveAzCli } from './support/azure-emulator/az-cli';
+import { azEnvironment, encodeJwt, startAzureEmulator, type AzureEmulator, type RecordedRequest } from '../emulator';
+import { AZ_CLI_MISSING, resolveAzCli } from './support/az-cli';
 import { makePfx, randomPassword } from './support/openssl';
 import { describeWith, TOOLS } from './support/required-tools';
 

@@ -4,18 +4,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { EnvironmentConfig } from '../config/environment-config';
-import { refreshStack } from '../operations/apim-refresh';
-import { applyStack, closeFirewall } from '../operations/apply-stack';
+import { Rehearsal } from '../emulator/rehearsal';
+import { currentVersion } from '../emulator/state';
 import { reportCertificates } from '../operations/certificate-report';
-import { processRunner, type CommandRunner } from '../operations/command-runner';
+import { processRunner } from '../operations/command-runner';
 import { openSealedFile, pipelineRun, stackHash } from '../operations/plan-seal';
-import { planStack } from '../operations/plan-stack';
 import { readStackManifest } from '../operations/stack-manifest';
-import { memoryLog } from '../operations/step-log';
-import type { StepTools } from '../operations/step-tools';
-import { azEnvironment, seedPrivateDnsZone, seedVirtualNetwork, startAzureEmulator, type AzureEmulator } from './support/azure-emulator';
-import { AZ_CLI_MISSING, azCliRunner, resolveAzCli } from './support/azure-emulator/az-cli';
-import { currentVersion } from './support/azure-emulator/state';
+import type { memoryLog } from '../operations/step-log';
+import { AZ_CLI_MISSING, azCliRunner, resolveAzCli } from './support/az-cli';
 import { describeWithProviders, providerMirror, resolveProviders } from './support/azurerm-provider';
 import { describeWith, TOOLS } from './support/required-tools';
 import { makeCertificate, type TestCertificate } from './support/test-certificates';
@@ -23,24 +19,13 @@ import { projectWithEnvironments } from './support/test-project';
 
 // The lifecycle of one environment's stack with the REAL azurerm provider 4.55.0 (and hashicorp/time 0.13.1)
 // and the REAL Terraform, driven by the project's own pipeline steps (plan job: plan + close-firewall;
-// apply job: apply + apim-refresh + close-firewall) with the real az CLI, against the Azure emulator
-// (support/azure-emulator). The stack has every feature: a vault behind a private endpoint, APIM, two
-// certificates (a PFX and a PEM bundle), a backend, policy fragments, certificate contacts and Event Grid
-// expiry events. The emulator is the only "Azure" anything reaches: every call goes through its loopback
-// proxy, and a call to any other host is refused and recorded.
-//
-// What the test changes in the synthesized stack, and why: the remote state (azurerm backend, which needs
-// Azure Storage) becomes a local file through a Terraform override file beside cdk.tf.json (the steps
-// still see the stack's azurerm backend and refuse local state as they do in a pipeline); and the two
-// RBAC propagation waits (time_sleep, at least 30 s per the environment rules) become 3 s. The emulator
-// enforces a new role assignment 21 s after it is made; azurerm itself spends 20 s after creating one
-// (five reads, 5 s apart, role_assignment_resource.go), so only with the stack's wait after it does the
-// first import, and APIM's first read of its secret, come late enough: without it they meet
-// ForbiddenByRbac, as they would in Azure.
-//
-// APIMCERT_LIFECYCLE_TF_LOG=<dir> keeps, for debugging, Terraform's debug log (TF_LOG=DEBUG: it holds
-// request bodies, PFX files and tokens included) and a transcript of every terraform and az call with its
-// duration in <dir>.
+// apply job: apply + apim-refresh + close-firewall) with the real az CLI, against the Azure emulator, as
+// emulator/rehearsal.ts runs them (npm run rehearse runs the same). The stack has every feature: a vault
+// behind a private endpoint, APIM, two certificates (a PFX and a PEM bundle), a backend, policy fragments,
+// certificate contacts and Event Grid expiry events. The emulator is the only "Azure" anything reaches:
+// every call goes through its loopback proxy, and a call to any other host is refused and recorded. What
+// the rehearsal changes beside the synthesized stack (local state, RBAC waits of 3 s against an emulator
+// that enforces a role assignment 21 s after it is made) and why: emulator/rehearsal.ts.
 //
 // The vault takes no public traffic (publicNetworkAccessEnabled: false): the agent reaches it through
 // the private endpoint, from its virtual network. A vault with public access costs every first apply at
@@ -61,7 +46,6 @@ const APIM = 'apim-orders-lc';
 const PFX_CERT = 'orders-partner';
 const PEM_CERT = 'orders-pem';
 const BACKEND = 'orders-backend';
-const AGENT = '20.50.60.70';
 // A rule the environment has from the start (Terraform writes it when it creates the vault), and one added later.
 const FIRST_RULE = '40.112.0.0/16';
 const CONFIGURED_RULE = '52.10.20.0/24';
@@ -98,124 +82,45 @@ const environment = (ipRules: string[] = []): EnvironmentConfig => ({
   state: { resourceGroupName: 'rg-orders-tfstate', storageAccountName: 'stordersltfstate' },
 });
 
-/** What a pipeline job or the test's own environment must not inherit from the machine running jest. */
-const INHERITED = /^(TF_BUILD|GITHUB_|RUNNER_|BUILD_|SYSTEM_|AGENT_|TF_VAR_|TF_CLI_|TF_LOG|TF_DATA_DIR|TF_PLUGIN_CACHE_DIR|TF_BACKEND_CONFIG|PEM_FILE_|ALLOW_|APIM_REFRESH_|APIMCERT_GITHUB_)/;
-
-interface Job {
-  readonly log: ReturnType<typeof memoryLog>;
-  readonly summary: string;
-  /** The Terraform subcommands the job ran, in order (init, show, plan, apply). */
-  readonly terraform: string[];
-}
 
 suite('the stack on the real azurerm provider and Terraform, against the Azure emulator, driven by the pipeline steps', () => {
   jest.setTimeout(240_000);
-  let emulator: AzureEmulator;
+  let rehearsal: Rehearsal;
+  let emulator: Rehearsal['emulator'];
   let project: ReturnType<typeof projectWithEnvironments>;
   let work: string;
   let stackDir: string;
-  let baseEnv: NodeJS.ProcessEnv;
   let certificates: Record<string, string>;
   let pfxV1: TestCertificate;
   let pfxV2: TestCertificate;
   let pemV1: TestCertificate;
   let pemV2: TestCertificate;
-  let jobCount = 0;
-  const transcript: string[] = [];
 
-  /** Synthesizes the copy's stack (npm run synth) and applies the test's two changes to it (see the top). */
+  /** Synthesizes the copy's stack (npm run synth), with the rehearsal's overrides beside it (local state, 3 s RBAC waits). */
   const synth = (ipRules: string[] = [FIRST_RULE]) => {
     fs.writeFileSync(path.join(project.dir, 'environments', `${ENV}.ts`), `import type { EnvironmentConfig } from '../config/environment-config';\n\nconst stack: EnvironmentConfig = ${JSON.stringify(environment(ipRules), null, 2)};\n\nexport default stack;\n`);
     const result = project.run('scripts/synth.js', [], { CHECKPOINT_DISABLE: '1' });
     expect([result.status, result.stderr]).toEqual([0, expect.any(String)]);
     stackDir = path.join(project.dir, 'cdktf.out', 'stacks', ENV);
-    const file = path.join(stackDir, 'cdk.tf.json');
-    const stack = JSON.parse(fs.readFileSync(file, 'utf8')) as { resource: { time_sleep: Record<string, { create_duration: string }> } };
-    for (const sleep of Object.values(stack.resource.time_sleep)) sleep.create_duration = TEST_WAIT;
-    fs.writeFileSync(file, JSON.stringify(stack, null, 2));
-    fs.writeFileSync(path.join(stackDir, 'backend_override.tf.json'), JSON.stringify({ terraform: { backend: { local: { path: path.join(work, 'terraform.tfstate') } } } }, null, 2));
+    rehearsal.prepareStack(stackDir, TEST_WAIT);
   };
 
-  /** Terraform as the steps run it, its output kept (and shown when it fails) instead of flooding the test's. */
-  const terraformRunner = (record: string[]): CommandRunner => {
-    const run = processRunner('terraform');
-    return async (args, options) => {
-      record.push(String(args.find((a) => !a.startsWith('-')) ?? ''));
-      const started = Date.now();
-      const result = await run(args, { ...options, stdio: 'capture' });
-      transcript.push(`$ terraform ${args.join(' ')} (${Date.now() - started} ms)\n${result.stdout}${result.stderr}`);
-      if (result.status !== 0) process.stderr.write(`terraform ${args.join(' ')} failed:\n${result.stdout.slice(-4000)}\n${result.stderr.slice(-4000)}\n`);
-      return result;
-    };
+  const planJob = (extra: NodeJS.ProcessEnv = {}) => rehearsal.planJob(stackDir, { ...certificates, ...extra });
+  const applyJob = async (planDir: string) => {
+    const job = await rehearsal.applyJob(stackDir, planDir);
+    expect(job.error).toBeUndefined();
+    return job;
   };
-
-  /** A GitHub Actions job of this run: its own temporary directory, step summary and job name. */
-  const job = (name: string, extra: NodeJS.ProcessEnv = {}): { tools: StepTools; job: Job; env: NodeJS.ProcessEnv } => {
-    const temp = path.join(work, 'jobs', `${++jobCount}-${name}`);
-    fs.mkdirSync(temp, { recursive: true, mode: 0o700 });
-    const summaryFile = path.join(temp, 'step-summary.md');
-    const env: NodeJS.ProcessEnv = { ...baseEnv, ...certificates, GITHUB_ACTIONS: 'true', GITHUB_JOB: name, RUNNER_TEMP: temp, GITHUB_STEP_SUMMARY: summaryFile, ...extra };
-    const log = memoryLog();
-    const terraform: string[] = [];
-    const azRun = azCliRunner(az!);
-    const tools: StepTools = {
-      az: async (args, options) => {
-        const started = Date.now();
-        const result = await azRun(args, options);
-        transcript.push(`$ az ${args.slice(0, 4).join(' ')} (${Date.now() - started} ms)`);
-        return result;
-      },
-      terraform: terraformRunner(terraform),
-      lookup: async () => AGENT,
-      clock: { now: () => Date.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.min(ms, 200))) },
-      log,
-      env,
-      platform: process.platform,
-    };
-    const record: Job = {
-      log,
-      terraform,
-      get summary() {
-        return fs.existsSync(summaryFile) ? fs.readFileSync(summaryFile, 'utf8') : '';
-      },
-    };
-    return { tools, job: record, env };
-  };
-
-  /** The plan job: plan, then always close the firewall. Returns the job and where its sealed plan is. */
-  const planJob = async (extra: NodeJS.ProcessEnv = {}): Promise<Job & { planDir: string; error?: Error }> => {
-    const { tools, job: done } = job('plan', extra);
-    const planDir = path.join(work, 'plans', String(jobCount));
-    let error: Error | undefined;
-    try {
-      await planStack(tools, { stackDir, outDir: planDir });
-    } catch (e) {
-      error = e as Error;
-    } finally {
-      await closeFirewall(tools, { stackDir });
-    }
-    return Object.assign(done, { planDir, ...(error ? { error } : {}) });
-  };
-
-  /** The apply job of an approved plan: apply, APIM refresh, then always close the firewall. */
-  const applyJob = async (planDir: string): Promise<Job> => {
-    const { tools, job: done } = job('apply');
-    try {
-      await applyStack(tools, { stackDir, planDir });
-      await refreshStack(tools, { stackDir });
-    } finally {
-      await closeFirewall(tools, { stackDir });
-    }
-    return done;
-  };
+  const logText = (job: { log: unknown }) => (job.log as ReturnType<typeof memoryLog>).text();
 
   /** The saved plan inside a plan job's sealed bundle, as `terraform show -json` prints it. */
   const sealedPlan = async (planDir: string) => {
-    const files = openSealedFile(path.join(planDir, 'tfplan.enc'), { environment: ENV, stack: stackHash(fs.readFileSync(path.join(stackDir, 'cdk.tf.json'))), run: pipelineRun(baseEnv) }, baseEnv.TF_PLAN_ENCRYPTION_KEY!);
+    const env = rehearsal.env;
+    const files = openSealedFile(path.join(planDir, 'tfplan.enc'), { environment: ENV, stack: stackHash(fs.readFileSync(path.join(stackDir, 'cdk.tf.json'))), run: pipelineRun(env) }, env.TF_PLAN_ENCRYPTION_KEY!);
     const planFile = path.join(work, `tfplan-${crypto.randomUUID()}`);
     fs.writeFileSync(planFile, files.get('tfplan')!, { mode: 0o600 });
     try {
-      const shown = await processRunner('terraform')([`-chdir=${stackDir}`, 'show', '-json', planFile], { env: baseEnv, stdio: 'capture' });
+      const shown = await processRunner('terraform')([`-chdir=${stackDir}`, 'show', '-json', planFile], { env, stdio: 'capture' });
       expect(shown.status).toBe(0);
       return { files, plan: JSON.parse(shown.stdout) as { resource_changes?: { address: string; change: { actions: string[]; after?: Record<string, unknown> } }[]; variables?: Record<string, { value: unknown }> } };
     } finally {
@@ -233,40 +138,9 @@ suite('the stack on the real azurerm provider and Terraform, against the Azure e
 
   beforeAll(async () => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'lifecycle-emulator-'));
-    emulator = await startAzureEmulator({ rbacDelayMs: RBAC_PROPAGATION_MS, clientAddress: AGENT });
-    const { state } = emulator;
-    state.addSubscription(SUBSCRIPTION, 'orders-lc', { 'Microsoft.KeyVault': 'Registered', 'Microsoft.ApiManagement': 'Registered', 'Microsoft.Network': 'Registered', 'Microsoft.EventGrid': 'Registered' });
-    // The landing zone: the agents' network with a subnet for private endpoints, and the privatelink zone.
-    state.addResourceGroup(SUBSCRIPTION, RG, 'westeurope');
-    seedVirtualNetwork(state, VNET, 'westeurope', { 'snet-endpoints': '10.20.1.0/24', 'snet-agents': '10.20.2.0/24' });
-    seedPrivateDnsZone(state, ZONE);
-    state.clientVirtualNetworkId = VNET;
-    // The pipeline's service principal: Owner of the subscription (it creates the resource group and role
-    // assignments), and one of the stack's deployers, whose Key Vault access the stack grants itself.
-    const clientSecret = crypto.randomBytes(24).toString('base64url');
-    const deployer = state.addPrincipal({ objectId: DEPLOYER_OBJECT_ID, appId: crypto.randomUUID(), displayName: 'orders-lc pipeline', type: 'ServicePrincipal', clientSecret });
-    state.assignRole(deployer.objectId, 'Owner', `/subscriptions/${SUBSCRIPTION}`, { effectiveImmediately: true });
-
     const { cliConfigFile } = providerMirror((providers as { providers: Parameters<typeof providerMirror>[0] }).providers, work);
-    const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !INHERITED.test(name)));
-    baseEnv = {
-      ...azEnvironment(emulator, clean),
-      AGENT_IP: AGENT,
-      TMPDIR: work,
-      CHECKPOINT_DISABLE: '1',
-      TF_CLI_CONFIG_FILE: cliConfigFile,
-      TF_PLAN_ENCRYPTION_KEY: crypto.randomBytes(48).toString('base64'),
-      GITHUB_RUN_ID: String(Date.now()),
-      GITHUB_RUN_ATTEMPT: '1',
-      GITHUB_REPOSITORY: 'fabrikam/orders',
-      // Terraform's login (the steps add ARM_SUBSCRIPTION_ID): the same service principal as az's.
-      ARM_CLIENT_ID: deployer.appId,
-      ARM_CLIENT_SECRET: clientSecret,
-      ARM_TENANT_ID: state.tenantId,
-      ...(process.env.APIMCERT_LIFECYCLE_TF_LOG ? { TF_LOG: 'DEBUG', TF_LOG_PATH: path.join(process.env.APIMCERT_LIFECYCLE_TF_LOG, 'terraform.log') } : {}),
-    };
-    const login = await azCliRunner(az!)(['login', '--service-principal', '-u', deployer.appId!, '-p', clientSecret, '--tenant', state.tenantId, '-o', 'none'], { env: baseEnv, timeoutMs: 60_000 });
-    expect([login.status, login.stderr]).toEqual([0, '']);
+    rehearsal = await Rehearsal.start({ config: environment(), work, az: azCliRunner(az!), terraform: processRunner('terraform'), cliConfigFile, rbacPropagationMs: RBAC_PROPAGATION_MS });
+    emulator = rehearsal.emulator;
 
     const certs = path.join(work, 'certificates');
     fs.mkdirSync(certs, { mode: 0o700 });
@@ -281,8 +155,7 @@ suite('the stack on the real azurerm provider and Terraform, against the Azure e
   });
 
   afterAll(async () => {
-    if (process.env.APIMCERT_LIFECYCLE_TF_LOG) fs.writeFileSync(path.join(process.env.APIMCERT_LIFECYCLE_TF_LOG, 'transcript.txt'), transcript.join('\n'));
-    await emulator?.stop();
+    await rehearsal?.stop();
     project?.remove();
     if (work) fs.rmSync(work, { recursive: true, force: true });
   });
@@ -320,14 +193,14 @@ suite('the stack on the real azurerm provider and Terraform, against the Azure e
     // Nothing failed on the way, nothing went anywhere but the emulator, and no secret is in its record.
     expect(requests.filter((r) => r.status >= 500 || r.status === 502)).toEqual([]);
     const recorded = JSON.stringify(requests);
-    for (const secret of [pfxV1.password, baseEnv.ARM_CLIENT_SECRET!]) expect(recorded).not.toContain(secret);
+    for (const secret of [pfxV1.password, rehearsal.env.ARM_CLIENT_SECRET!]) expect(recorded).not.toContain(secret);
   });
 
   it('plans the unchanged stack again with no changes', async () => {
     const plan = await planJob();
     expect(plan.error).toBeUndefined();
-    expect(plan.log.text()).toContain(`plan of ${ENV} sealed into`);
-    expect(plan.log.text()).toContain(': 0 resource change(s)');
+    expect(logText(plan)).toContain(`plan of ${ENV} sealed into`);
+    expect(logText(plan)).toContain(': 0 resource change(s)');
     const { plan: shown } = await sealedPlan(plan.planDir);
     expect(changed(shown)).toEqual([]);
   });
@@ -371,7 +244,7 @@ suite('the stack on the real azurerm provider and Terraform, against the Azure e
     const versions = vault().certificates.get(PFX_CERT)!.versions.length;
     const plan = await planJob({ TF_VAR_orders_partner_pfx_path: rsa3072.pfx, TF_VAR_orders_partner_pfx_password: rsa3072.password });
     expect(plan.error?.message).toMatch(/certificate change\(s\) refused/);
-    expect(plan.log.text()).toMatch(new RegExp(`${PFX_CERT}: .*RSA 3072`));
+    expect(logText(plan)).toMatch(new RegExp(`${PFX_CERT}: .*RSA 3072`));
     expect(plan.terraform).not.toContain('plan');
     expect(fs.existsSync(path.join(plan.planDir, 'tfplan.enc'))).toBe(false);
     expect(plan.summary).toContain('Not planned: the certificate review refused these changes.');
@@ -385,17 +258,17 @@ suite('the stack on the real azurerm provider and Terraform, against the Azure e
     const plan = await planJob();
     expect(plan.error).toBeUndefined();
     expect(plan.summary).toContain(`add \`${CONFIGURED_RULE}\``);
-    expect(plan.log.text()).toContain(`the apply adds the configured rule ${CONFIGURED_RULE} to vault ${VAULT}`);
+    expect(logText(plan)).toContain(`the apply adds the configured rule ${CONFIGURED_RULE} to vault ${VAULT}`);
     const { plan: shown } = await sealedPlan(plan.planDir);
     expect(changed(shown)).toEqual([]);
     expect(rules()).not.toContain(CONFIGURED_RULE);
     const apply = await applyJob(plan.planDir);
-    expect(apply.log.text()).toContain(`vault ${VAULT}: added the configured rule ${CONFIGURED_RULE}`);
+    expect(logText(apply)).toContain(`vault ${VAULT}: added the configured rule ${CONFIGURED_RULE}`);
     expect(rules()).toContain(CONFIGURED_RULE);
   });
 
   it('reports from the real `terraform show -json` of the state: each certificate\'s current version, its expiry, and that APIM serves it', async () => {
-    const { tools } = job('expiry-report');
+    const { tools } = rehearsal.job('expiry-report');
     let out = '';
     const code = await reportCertificates(tools, { manifest: readStackManifest(stackDir), source: { kind: 'state', stackDir }, json: true, write: (text) => (out += text) });
     const lines = JSON.parse(out) as { name: string; status: string; keyVaultThumbprint: string; apimThumbprint: string; expires: string }[];

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { PROJECT_ROOT } from './run-command';
 
 // What synth and the generators read: the sources, not the tests or the tooling around them.
-const SOURCES = ['main.ts', 'package.json', 'tsconfig.json', 'cdktf.json', 'config', 'constructs', 'environments', 'policies', 'preflight', 'scripts', 'pipelines', 'analysis', 'text', 'rotation', 'operations', '.github', 'renovate.json', 'toolchains'];
+const SOURCES = ['main.ts', 'package.json', 'tsconfig.json', 'cdktf.json', 'config', 'constructs', 'environments', 'policies', 'preflight', 'scripts', 'pipelines', 'analysis', 'text', 'rotation', 'operations', 'emulator', '.github', 'renovate.json', 'toolchains'];
 // What running jest there needs besides.
 const TESTS = ['__tests__', 'jest.config.js'];
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { processRunner, type CommandRunner } from '../../../operations/command-runner';
+import { processRunner, type CommandRunner } from '../../operations/command-runner';
 
 /**
  * The real Azure CLI the emulator tests drive: APIMCERT_AZ, else the copy .ci/azure-cli.sh installs
