@@ -14,12 +14,12 @@
 // Exit codes: 0 every step as a pipeline needs it; 1 a step failed or the second plan was not empty;
 // 2 usage, or nothing to rehearse with here.
 import { spawnSync } from 'node:child_process';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadEnvironments, selectEnvironments } from '../config/load-environments';
 import { certificateSourceVariables } from '../constructs/certificate-names';
 import { Rehearsal } from '../emulator/rehearsal';
+import { hasOpensslCli, makeStandInCertificate } from '../emulator/stand-in-certificates';
 import { providerMirror, resolveProviders } from '../emulator/terraform-providers';
 import { environments } from '../environments';
 import { withoutSecrets } from '../operations/azure-cli';
@@ -49,7 +49,7 @@ runStep(async () => {
   }
   const az = findExecutable('az');
   const terraform = findExecutable(process.env.TERRAFORM || 'terraform');
-  const missing = [!az && 'the Azure CLI (az)', !terraform && 'Terraform', spawnSync('openssl', ['version'], { stdio: 'ignore' }).status !== 0 && 'the openssl CLI (the emulator makes its test CA with it)'].filter(Boolean);
+  const missing = [!az && 'the Azure CLI (az)', !terraform && 'Terraform', !hasOpensslCli() && 'the openssl CLI (the emulator makes its test CA with it)'].filter(Boolean);
   if (missing.length) throw new StepFailure(`the rehearsal needs ${missing.join(', ')} on PATH. Fix: install ${missing.length > 1 ? 'them' : 'it'} (docs/deploying.md, "Prerequisites")`, 2);
   if (config.apiManagement.identity?.type === 'UserAssigned') throw new StepFailure(`${config.name}: a user-assigned identity for API Management is not emulated (Microsoft.ManagedIdentity); the rehearsal covers the system-assigned identity only`, 2);
 
@@ -144,7 +144,7 @@ function showSummary(out: StepLog, summary: string): void {
   for (const line of summary.trimEnd().split('\n')) out.info(`   ${line}`);
 }
 
-/** Each certificate's file for the plan job: the one the plan's variables name, or a self-signed one made for the rehearsal. */
+/** Each certificate's file for the plan job: the one the plan's variables name, or a self-signed stand-in made for the rehearsal. */
 function certificateFiles(config: ReturnType<typeof selectEnvironments>[number], dir: string, out: StepLog): NodeJS.ProcessEnv {
   fs.mkdirSync(dir, { mode: 0o700 });
   const files: NodeJS.ProcessEnv = {};
@@ -157,23 +157,9 @@ function certificateFiles(config: ReturnType<typeof selectEnvironments>[number],
       out.info(`certificate ${certificate.name}: the file in ${variables.file}`);
       continue;
     }
-    const key = certificate.key?.keyType === 'EC' ? ['-newkey', 'ec', '-pkeyopt', `ec_paramgen_curve:${certificate.key.curve}`] : ['-newkey', `rsa:${certificate.key?.keySize ?? 2048}`];
-    const base = path.join(dir, certificate.name);
-    const openssl = (args: string[], env: NodeJS.ProcessEnv = {}) => {
-      const result = spawnSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', env: { ...process.env, ...env } });
-      if (result.status !== 0) throw new StepFailure(`openssl could not make a rehearsal certificate for ${certificate.name}: ${result.stderr.trim().split('\n').pop() ?? ''}`);
-    };
-    openssl(['req', '-x509', ...key, '-nodes', '-keyout', `${base}.key`, '-out', `${base}.crt`, '-days', '365', '-subj', `/CN=${certificate.name}.rehearsal`, '-addext', 'extendedKeyUsage=clientAuth']);
-    if (format === 'pem') {
-      fs.writeFileSync(`${base}.pem`, fs.readFileSync(`${base}.crt`, 'utf8') + fs.readFileSync(`${base}.key`, 'utf8'), { mode: 0o600 });
-      files[variables.file] = `${base}.pem`;
-    } else {
-      const password = crypto.randomBytes(18).toString('base64url');
-      openssl(['pkcs12', '-export', '-inkey', `${base}.key`, '-in', `${base}.crt`, '-out', `${base}.pfx`, '-passout', 'env:REHEARSAL_PFX_PASSWORD'], { REHEARSAL_PFX_PASSWORD: password });
-      files[variables.file] = `${base}.pfx`;
-      files[variables.password!] = password;
-    }
-    fs.rmSync(`${base}.key`, { force: true });
+    const made = makeStandInCertificate(dir, certificate.name, { format, key: certificate.key });
+    files[variables.file] = made.file;
+    if (variables.password && made.password) files[variables.password] = made.password;
     out.info(`certificate ${certificate.name}: ${variables.file} is not set, so a self-signed certificate made for the rehearsal stands in for it`);
   }
   return files;
