@@ -1,6 +1,10 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { deploymentManifest } from '../config/deployment-manifest';
 import type { EnvironmentConfig } from '../config/environment-config';
 import { resolveAzureContext } from '../operations/azure-context';
+import { processRunner } from '../operations/command-runner';
 import { requireReviewers } from '../operations/required-reviewers';
 import { terraformLogin } from '../operations/step-tools';
 import { FakeAzure } from './support/fake-azure';
@@ -33,6 +37,25 @@ describe('the Azure login and subscription', () => {
     const env = { ARM_CLIENT_ID: 'c', ARM_TENANT_ID: 't', ARM_CLIENT_SECRET: 's', ARM_SUBSCRIPTION_ID: OTHER };
     expect(await resolveAzureContext({ run: azure.run, env, manifest: deploymentManifest(config), requireAz: false })).toEqual({ subscription: OTHER });
     await expect(resolveAzureContext({ run: azure.run, env, manifest: deploymentManifest(config), requireAz: true })).rejects.toThrow('no usable Azure login');
+  });
+
+  it('stops with one line saying to install it when a step needs az and az is not installed, even with ARM_* credentials', async () => {
+    // The real runner on a PATH without az: what a workstation or agent without the Azure CLI meets.
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'no-az-'));
+    try {
+      const env = { PATH: empty, ARM_CLIENT_ID: 'c', ARM_TENANT_ID: 't', ARM_CLIENT_SECRET: 's', ARM_SUBSCRIPTION_ID: OTHER };
+      let message = '';
+      try {
+        await resolveAzureContext({ run: processRunner('az'), env, manifest: deploymentManifest(config), requireAz: true });
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message).toBe('the Azure CLI (az) is not installed, and this step needs it. Fix: install it (https://aka.ms/installazurecli), then `az login`');
+      // Terraform alone can still log in with ARM_* when no step needs az.
+      expect(await resolveAzureContext({ run: processRunner('az'), env, manifest: deploymentManifest(config), requireAz: false })).toEqual({ subscription: OTHER });
+    } finally {
+      fs.rmSync(empty, { recursive: true, force: true });
+    }
   });
 
   it("names the environment's subscription on every call, and stops when the login cannot see it", async () => {

@@ -107,7 +107,20 @@ describeWith(hasOpenssl, 'openssl (to make the certificates)')('the pipeline pla
     expect(plan.env.TF_VAR_ledger_pem_pfx_path).toBe('.certificates/ledger_pem.pfx');
     // Nothing in clear outlives the step: no staged certificate, no plan, no link into them.
     expect(fs.readdirSync(s.jobTemp).filter((f) => !f.startsWith('apimcert-firewall-'))).toEqual([]);
-    expect(fs.existsSync(path.join(s.stackDir, '.certificates'))).toBe(false);
+    // readdirSync, not existsSync: a dangling link (its target went with the work directory) reads as absent.
+    expect(fs.readdirSync(s.stackDir)).not.toContain('.certificates');
+  });
+
+  it('leaves no staged certificate, plan file or .certificates link behind when terraform plan fails', async () => {
+    const s = scenario();
+    s.terraform.failing = { command: 'plan', status: 1 };
+    expect(await failure(planStack(s.tools(), { stackDir: s.stackDir, outDir: s.planDir }))).toContain('terraform plan');
+    // The certificates were staged, and named to Terraform, before it failed.
+    expect(s.terraform.calls.find((c) => c.args.includes('plan'))!.env.TF_VAR_partner_pfx_pfx_path).toBe('.certificates/partner_pfx.pfx');
+    expect(fs.readdirSync(s.jobTemp).filter((f) => !f.startsWith('apimcert-firewall-'))).toEqual([]);
+    // Listed, not followed: a link left behind into a removed directory is still a link.
+    expect(fs.readdirSync(s.stackDir)).not.toContain('.certificates');
+    expect(fs.existsSync(path.join(s.planDir, 'tfplan.enc'))).toBe(false);
   });
 
   it('never puts a password, given or derived, or the plan key on a command line, into az, or into the log, summary or plan text', async () => {
@@ -157,7 +170,19 @@ describeWith(hasOpenssl, 'openssl (to make the certificates)')('the pipeline pla
     await applyStack(s.tools({ TF_VAR_partner_pfx_pfx_path: '', TF_VAR_partner_pfx_pfx_password: '', PEM_FILE_ledger_pem: '' }), { stackDir: applyStackDir, planDir: s.planDir });
     expect(s.terraform.commands()).toEqual(['init', 'show', 'plan', 'show', 'show', 'init', 'apply']);
     expect(fs.readFileSync(path.join(applyStackDir, '.terraform.lock.hcl'), 'utf8')).toBe('# provider hashes\n');
-    expect(fs.existsSync(path.join(applyStackDir, '.certificates'))).toBe(false);
+    expect(fs.readdirSync(applyStackDir)).not.toContain('.certificates');
+  });
+
+  it('leaves no plan file, staged certificate or .certificates link behind when terraform apply fails', async () => {
+    const s = scenario();
+    await planStack(s.tools(), { stackDir: s.stackDir, outDir: s.planDir });
+    s.terraform.failing = { command: 'apply', status: 1 };
+    expect(await failure(applyStack(s.tools({ SYSTEM_JOBID: 'apply' }), { stackDir: s.stackDir, planDir: s.planDir }))).toContain('terraform apply');
+    expect(s.terraform.commands().at(-1)).toBe('apply');
+    // Only the firewall record, for the close step, stays in the job's temporary directory.
+    expect(fs.readdirSync(s.jobTemp).filter((f) => !f.startsWith('apimcert-firewall-'))).toEqual([]);
+    // Listed, not followed: a link left behind into a removed directory is still a link.
+    expect(fs.readdirSync(s.stackDir)).not.toContain('.certificates');
   });
 
   it.each([
@@ -187,6 +212,24 @@ describeWith(hasOpenssl, 'openssl (to make the certificates)')('the pipeline pla
     expect(s.terraform.calls).toEqual([]);
   });
 
+  it('names, in one line, a certificate file that does not exist, before anything runs', async () => {
+    const missing = path.join(root, 'partner-renewed-typo.pfx');
+    const s = scenario(environment, { TF_VAR_partner_pfx_pfx_path: missing });
+    const message = await failure(planStack(s.tools(), { stackDir: s.stackDir, outDir: s.planDir }));
+    expect(message).toBe(`${missing}: no file or directory exists at this path. Fix: check the spelling and the current directory (paths are relative to where the command runs). (certificate partner-pfx)`);
+    expect(s.azure.calls).toEqual([]);
+    expect(s.terraform.calls).toEqual([]);
+  });
+
+  it('stops before terraform plan when a certificate file fails the pre-flight, naming the file', async () => {
+    const s = scenario(environment, { TF_VAR_partner_pfx_pfx_password: 'not-the-password' });
+    expect(await failure(planStack(s.tools(), { stackDir: s.stackDir, outDir: s.planDir }))).toContain('a certificate file fails the pre-flight (above); nothing was planned');
+    expect(s.log.lines.find((line) => line.startsWith(`${pfx.pfx}: `))).toContain(': error: the password in TF_VAR_partner_pfx_pfx_password does not open this PFX');
+    expect(s.log.text()).toContain(`${pem.pem}: ok (certificate ledger-pem)`);
+    expect(s.terraform.commands()).not.toContain('plan');
+    expect(fs.existsSync(path.join(s.planDir, 'tfplan.enc'))).toBe(false);
+  });
+
   it('refuses a missing or short plan key, and a stack with local state, before anything runs', async () => {
     expect(await failure(planStack(scenario(environment, { TF_PLAN_ENCRYPTION_KEY: '$(TF_PLAN_ENCRYPTION_KEY)' }).tools(), { stackDir: scenario().stackDir, outDir: path.join(root, 'x') }))).toContain(
       'TF_PLAN_ENCRYPTION_KEY is not set',
@@ -212,6 +255,17 @@ describeWith(hasOpenssl, 'openssl (to make the certificates)')('the pipeline pla
     expect(await failure(planStack(s.tools(), { stackDir: s.stackDir, outDir: s.planDir }))).toContain('Microsoft.ApiManagement');
     expect(s.log.text()).toContain(`az provider register --namespace Microsoft.ApiManagement --subscription ${SUBSCRIPTION}`);
     expect(s.terraform.calls).toEqual([]);
+  });
+
+  it('warns about a resource provider whose registration state it cannot read, and plans anyway', async () => {
+    // Not knowing is no reason to stop: a deployer whose roles stop at a resource group may lack the read.
+    const s = scenario();
+    s.azure.failures.set('provider show', { stderr: "ERROR: (AuthorizationFailed) The client 'deployer' does not have authorization to perform action 'Microsoft.Resources/subscriptions/providers/read'", times: 1 });
+    await planStack(s.tools(), { stackDir: s.stackDir, outDir: s.planDir });
+    expect(s.log.text()).toContain('warning: could not read the registration state of resource provider Microsoft.ApiManagement: ERROR: (AuthorizationFailed)');
+    expect(s.log.text()).toContain('resource provider Microsoft.KeyVault is Registered');
+    expect(s.terraform.commands()).toContain('plan');
+    expect(fs.existsSync(path.join(s.planDir, 'tfplan.enc'))).toBe(true);
   });
 
   describe('the rotation review before the plan', () => {

@@ -74,6 +74,18 @@ describe("the vault's firewall for one run", () => {
     expect(rules()).toEqual(['52.10.20.0/24', '20.50.60.70/32']);
   });
 
+  it('close leaves this machine\'s rule when it is one of the configured rules, though this run added it', async () => {
+    // This machine's egress is listed in ipRules, but the vault lacks it (not converged yet): open adds it,
+    // and close must keep it, or the plan job would remove a configured rule its sealed changes never add back.
+    const { session, rules, log } = setup({ ...config, keyVault: { name: 'kv-orders-qa', networkAcls: { defaultAction: 'Deny', ipRules: ['52.10.20.0/24', '20.50.60.70/32'] } } });
+    const run = session();
+    await run.open(address());
+    expect(rules()).toEqual(['52.10.20.0/24', '20.50.60.70/32']);
+    await run.close();
+    expect(rules()).toEqual(['52.10.20.0/24', '20.50.60.70/32']);
+    expect(log.text()).toContain('vault kv-orders-qa: 20.50.60.70/32 is one of the configured rules, it stays');
+  });
+
   it('close acts only on what this run recorded: another run\'s record in the same place is left alone', async () => {
     const { session, rules } = setup();
     await session('run-1', path.join(dir, 'record.json')).open(address());
@@ -185,6 +197,20 @@ describe("the vault's firewall for one run", () => {
     expect(privateOnly.azure.commands('keyvault network-rule')).toEqual([]);
   });
 
+  it('adds nothing to an existing vault whose firewall lets every address through, and close then has nothing to close', async () => {
+    // Only Azure knows an existing vault's firewall: open must ask, and not call network-rule add, which
+    // the deployer of a vault owned by someone else may not be allowed to do.
+    const { azure, session, log } = setup({ ...config, keyVault: { name: 'kv-orders-qa', existing: true, resourceGroupName: 'rg-orders-qa' } });
+    azure.vault('kv-orders-qa', { defaultAction: 'Allow' });
+    const run = session();
+    await run.open(address());
+    expect(azure.commands('keyvault show')).toHaveLength(1);
+    expect(log.text()).toContain('vault kv-orders-qa lets every address through: nothing to open');
+    await run.close();
+    expect(azure.commands('keyvault network-rule')).toEqual([]);
+    expect(log.text()).toContain('vault kv-orders-qa: this run opened nothing, nothing to close');
+  });
+
   it('fails, without a watcher, when the existing vault the stack uses cannot be seen', async () => {
     const { azure, session } = setup({ ...config, keyVault: { name: 'kv-orders-qa', existing: true, resourceGroupName: 'rg-orders-qa' } });
     azure.vaults.clear();
@@ -223,6 +249,24 @@ describe("the vault's firewall for one run", () => {
     expect(await session().applyApprovedChanges(approved)).toEqual({ add: ['13.80.0.0/16'], remove: ['40.1.2.3/32'] });
     expect(rules()).toEqual(['52.10.20.0/24', '51.140.0.9/32', '13.80.0.0/16']);
     expect(log.text()).toContain('vault kv-orders-qa: 51.140.0.9/32 is not configured, but the approved plan did not remove it (it appeared later): left alone');
+  });
+
+  it('takes a configured a.b.c.d and the vault\'s a.b.c.d/32 for the same rule: added once, then neither removed nor added again', async () => {
+    // A team writes a single address without /32; Key Vault keeps it as <ip>/32. (FakeAzure's own
+    // add and remove treat the two as one, so the az calls are counted, not only the rules.)
+    const { azure, session, rules } = setup({ ...config, keyVault: { name: 'kv-orders-qa', networkAcls: { defaultAction: 'Deny', ipRules: ['52.10.20.0/24', '40.1.2.3'] } } });
+    const first = await session().plannedChanges();
+    expect(first).toEqual({ add: ['40.1.2.3'], remove: [] });
+    await session().applyApprovedChanges(first);
+    expect(rules()).toEqual(['52.10.20.0/24', '40.1.2.3/32']);
+    // The next plan sees the vault's 40.1.2.3/32 as the configured 40.1.2.3: nothing to approve.
+    const second = await session().plannedChanges();
+    expect(second).toEqual({ add: [], remove: [] });
+    expect(await session().applyApprovedChanges(second)).toEqual({ add: [], remove: [] });
+    // A rerun of the first approved apply finds the rule there and adds nothing.
+    expect(await session().applyApprovedChanges(first)).toEqual({ add: [], remove: [] });
+    expect(rules()).toEqual(['52.10.20.0/24', '40.1.2.3/32']);
+    expect(azure.commands('keyvault network-rule')).toEqual([expect.arrayContaining(['add', '--ip-address', '40.1.2.3'])]);
   });
 
   it('plans no rule changes for a vault the apply creates: Terraform writes its configured rules as it creates it', async () => {

@@ -96,6 +96,37 @@ describeWith(hasOpenssl, 'openssl (to make the certificates)')('npm run plan / d
     expect(t.calls().filter((c) => c.tool === 'terraform')).toEqual([]);
   });
 
+  it('stops before terraform init, naming the register command, when a resource provider the stack needs is not registered', () => {
+    const t = tools({ providers: { 'Microsoft.ApiManagement': 'NotRegistered' } });
+    const result = workstation(['diff', environment.name], t.env);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(`az provider register --namespace Microsoft.ApiManagement --subscription ${environment.subscriptionId}`);
+    expect(result.stderr).toContain('error: resource providers not registered: Microsoft.ApiManagement');
+    expect(t.calls().filter((c) => c.tool === 'terraform')).toEqual([]);
+  });
+
+  it("after a deploy's apply, carries out the vault rule changes shown before it, has APIM refresh each certificate, and fails naming one APIM does not serve", () => {
+    // One run for the whole path after the apply (each run costs seconds): the vault lacks the configured
+    // 20.61.12.34 and has 40.1.2.3/32, which is not configured; APIM picks up mtls-backend and refuses
+    // partner-orders. (A refresh that never converges waits out its 300 s bound: apim-refresh.test.ts.)
+    const keyVault = { 'mtls-backend': 'B'.repeat(40), 'partner-orders': 'C'.repeat(40) };
+    const t = tools({ rules: ['40.1.2.3/32'], keyVaultCertificates: keyVault, apimCertificates: { 'mtls-backend': 'A'.repeat(40), 'partner-orders': 'A'.repeat(40) }, apimCannotFetch: ['partner-orders'] });
+    const result = workstation(['deploy', environment.name], t.env);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("error: API Management does not serve Key Vault's current version of: partner-orders (above)");
+    expect(result.stderr).toContain('error: partner-orders: asking API Management to refresh certificate partner-orders from Key Vault failed: ERROR: Bad Request');
+    expect(result.stdout).toContain("mtls-backend: API Management serves BBBB…BBBB, Key Vault's current version");
+    expect(t.state().rules).toEqual(['20.61.12.34']);
+    expect(t.state().apimCertificates['mtls-backend']).toBe(keyVault['mtls-backend']);
+    // All of it after terraform apply, none before.
+    const calls = t.calls();
+    const applied = calls.findIndex((c) => c.tool === 'terraform' && c.args?.includes('apply'));
+    expect(applied).toBeGreaterThan(-1);
+    const changes = calls.filter((c) => c.tool === 'az' && (c.args.includes('network-rule') || c.args[0] === 'rest'));
+    expect(changes.length).toBeGreaterThan(2);
+    for (const change of changes) expect(calls.indexOf(change)).toBeGreaterThan(applied);
+  });
+
   itWith(hasStrace, 'strace (to see which programs a command starts)')(
     'runs to terraform plan with --allow-my-ip on a PATH of node, az and terraform alone: no bash, sh, jq, curl or openssl is started',
     () => {

@@ -102,23 +102,20 @@ export async function refreshApimCertificates(options: ApimRefreshOptions): Prom
   return { failed };
 }
 
+/** How long a refresh may wait for APIM, and how often it looks: APIM_REFRESH_TIMEOUT_SECONDS (300) and APIM_REFRESH_POLL_SECONDS (15). */
+export function refreshBounds(env: NodeJS.ProcessEnv): { timeoutMs: number; pollMs: number } {
+  const timeout = Number(env.APIM_REFRESH_TIMEOUT_SECONDS ?? 300);
+  const poll = Number(env.APIM_REFRESH_POLL_SECONDS ?? 15);
+  return { timeoutMs: Number.isFinite(timeout) && timeout > 0 ? timeout * 1000 : 300_000, pollMs: Number.isFinite(poll) && poll > 0 ? poll * 1000 : 15_000 };
+}
+
 /** The step after an apply: the stack's certificates refreshed in APIM, in a private directory of its own. */
 export async function refreshStack(tools: StepTools, { stackDir }: { stackDir: string }): Promise<void> {
   const manifest = readStackManifest(stackDir);
   const context = await resolveAzureContext({ run: tools.az, env: tools.env, manifest, requireAz: true });
   const work = await makePrivateDirectory(`refresh-${manifest.environment}`, { platform: tools.platform, icacls: tools.icacls, env: tools.env });
   try {
-    const timeout = Number(tools.env.APIM_REFRESH_TIMEOUT_SECONDS ?? 300);
-    const poll = Number(tools.env.APIM_REFRESH_POLL_SECONDS ?? 15);
-    const { failed } = await refreshApimCertificates({
-      az: context.az!,
-      manifest,
-      log: tools.log,
-      clock: tools.clock,
-      workDir: work.path,
-      timeoutMs: Number.isFinite(timeout) && timeout > 0 ? timeout * 1000 : 300_000,
-      pollMs: Number.isFinite(poll) && poll > 0 ? poll * 1000 : 15_000,
-    });
+    const { failed } = await refreshApimCertificates({ az: context.az!, manifest, log: tools.log, clock: tools.clock, workDir: work.path, ...refreshBounds(tools.env) });
     if (failed.length) throw new StepFailure(`API Management does not serve Key Vault's current version of: ${failed.join(', ')} (above)`);
   } finally {
     work.remove();

@@ -7,7 +7,7 @@ import { environments } from '../environments';
 import { deployedCertificates } from '../rotation/deployed-certificates';
 import { describeRotation } from '../rotation/rotation-plan';
 import { agentAddress } from './agent-address';
-import { refreshApimCertificates } from './apim-refresh';
+import { refreshApimCertificates, refreshBounds } from './apim-refresh';
 import { withoutCertificateVariables, withoutSecrets } from './azure-cli';
 import { resolveAzureContext } from './azure-context';
 import { checkSources, readCertificateSources, stageCertificates } from './certificate-sources';
@@ -159,7 +159,8 @@ export async function runWorkstation(argv: readonly string[], io: WorkstationIo)
     }
     // The changes shown before Terraform asked for approval, and no others.
     await firewall.applyApprovedChanges(rules);
-    const { failed } = await refreshApimCertificates({ az, manifest, log, clock: tools.clock, workDir: work.path });
+    // The same bounds as the pipelines' refresh step (a stuck APIM holds the command five minutes by default).
+    const { failed } = await refreshApimCertificates({ az, manifest, log, clock: tools.clock, workDir: work.path, ...refreshBounds(tools.env) });
     if (failed.length) throw new StepFailure(`API Management does not serve Key Vault's current version of: ${failed.join(', ')} (above)`);
   } finally {
     if (firewall && opened) await firewall.close();

@@ -30,7 +30,9 @@ function az() {
     case 'account show':
       return out({ id: state.subscription, tenantId: 'b6e1d4a7-2c9f-4e35-8a1b-7f0c3d9e2a58' });
     case 'provider show':
-      return out({ registrationState: 'Registered' });
+      // Registered unless $STAND_IN_STATE's providers says otherwise: a subscription where the stack's
+      // provider was never registered is what the check before terraform init is for.
+      return out({ registrationState: (state.providers ?? {})[option('--namespace')] ?? 'Registered' });
     case 'keyvault show':
       return out({ properties: { publicNetworkAccess: 'Enabled', networkAcls: { defaultAction: 'Deny', ipRules: state.rules.map((value) => ({ value })) } } });
     case 'keyvault network-rule add':
@@ -43,6 +45,35 @@ function az() {
       return out({ ipRules: state.rules.map((value) => ({ value })) });
     case 'keyvault certificate list':
       return out([]);
+    // Key Vault's current version and API Management's copy, for the APIM refresh after a deploy
+    // (keyVaultCertificates and apimCertificates: name → thumbprint). Refresh Secret makes APIM serve Key
+    // Vault's version, unless the certificate is in apimCannotFetch: APIM refuses, as when its identity
+    // may not read the secret.
+    case 'keyvault certificate show': {
+      const thumbprint = (state.keyVaultCertificates ?? {})[option('--name')];
+      if (!thumbprint) {
+        process.stderr.write(`ERROR: (CertificateNotFound) A certificate with (name/id) ${option('--name')} was not found in this key vault.\n`);
+        return 3;
+      }
+      return out({ x509ThumbprintHex: thumbprint, attributes: { expires: '2028-01-01T00:00:00Z' } });
+    }
+    case 'rest': {
+      const url = option('--url');
+      const name = /\/certificates\/([^/?]+)/.exec(url)?.[1];
+      state.apimCertificates = state.apimCertificates ?? {};
+      if (name && option('--method') === 'post' && url.includes('/refreshSecret?')) {
+        if ((state.apimCannotFetch ?? []).includes(name)) {
+          process.stderr.write('ERROR: Bad Request({"error":{"code":"ValidationError","message":"Failed to access the Key Vault secret of the certificate"}})\n');
+          return 1;
+        }
+        state.apimCertificates[name] = (state.keyVaultCertificates ?? {})[name];
+        save();
+        return out({ name, properties: {} });
+      }
+      if (name && option('--method') === 'get' && state.apimCertificates[name]) return out({ name, properties: { thumbprint: state.apimCertificates[name], expirationDate: '2028-01-01T00:00:00Z' } });
+      process.stderr.write(`ERROR: Not Found(${url})\n`);
+      return 1;
+    }
     default:
       process.stderr.write(`ERROR: the stand-in does not know az ${words.join(' ')}\n`);
       return 2;
