@@ -106,7 +106,7 @@ describe('cdktf.out is replaced atomically, by one synth at a time', () => {
   it('removes the lock candidate of a synth killed while taking the lock, and is not held up by it', () => {
     const gone = spawnSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' });
     // Written before it is linked into place as cdktf.out.lock: a kill in between leaves only this.
-    fs.writeFileSync(`${outdir}.lock-${gone.stdout.trim()}`, '');
+    fs.writeFileSync(`${outdir}.lock-${os.hostname()}-${gone.stdout.trim()}`, '');
     expect(runScript('scripts/synth.js', [], { CDKTF_OUTDIR: outdir, SYNTH_LOCK_TIMEOUT_MS: '300' }).status).toBe(0);
     expect(fs.readdirSync(workdir).sort()).toEqual([fs.readlinkSync(outdir), 'cdktf.out'].sort());
   });

@@ -11,7 +11,7 @@ import type { AzureState } from './state';
  * its `status` is terminal (Succeeded, Failed, Canceled); `Retry-After` says how long to wait between polls.
  *
  * The emulator changes its state at once (the resource is there for the caller's final GET) but reports
- * the operation `InProgress` for the first `pollsBeforeDone` polls, so a client that never polls, or
+ * the operation `InProgress` for the first `state.asyncOperationPolls` polls, so a client that never polls, or
  * stops at the first answer, is caught. `Retry-After: 0` is the emulator's choice (real services say 10-60
  * seconds), so that the real provider's poller does not wait. NOT CONFIRMED: the exact path shape of each
  * service's operation-status URL; every service here uses

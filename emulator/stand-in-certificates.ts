@@ -19,7 +19,9 @@ export interface StandInKey {
 
 /** A PFX with a random password, or a PEM bundle (certificate and unencrypted PKCS#8 key), in `dir`. */
 export function makeStandInCertificate(dir: string, name: string, options: { format: 'pfx' | 'pem'; key?: StandInKey }): { file: string; password?: string } {
-  const key = options.key?.keyType === 'EC' ? ['-newkey', 'ec', '-pkeyopt', `ec_paramgen_curve:${options.key.curve}`] : ['-newkey', `rsa:${options.key?.keySize ?? 2048}`];
+  // Key Vault's curve names, as OpenSSL knows them (P-256K is secp256k1 there).
+  const curve = options.key?.curve === 'P-256K' ? 'secp256k1' : options.key?.curve;
+  const key = options.key?.keyType === 'EC' ? ['-newkey', 'ec', '-pkeyopt', `ec_paramgen_curve:${curve}`] : ['-newkey', `rsa:${options.key?.keySize ?? 2048}`];
   const base = path.join(dir, name);
   const openssl = (args: string[], env: NodeJS.ProcessEnv = {}) => {
     const result = spawnSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', env: { ...process.env, ...env } });

@@ -4,6 +4,7 @@ import { day, deployedCertificates, shortThumbprint } from '../rotation/deployed
 import { type CertificateObservation, describeExpiry, type ExpiryReportLine, expiryReport, reportExitCode } from '../rotation/expiry-report';
 import { printable } from '../text/printable';
 import { agentAddress } from './agent-address';
+import { AzureCliError } from './azure-cli';
 import { resolveAzureContext } from './azure-context';
 import { apimVersion, keyVaultVersion } from './live-certificates';
 import { firewallRecordFile } from './plan-stack';
@@ -97,6 +98,7 @@ export async function reportCertificates(tools: StepTools, options: ReportOption
     lines = expiryReport(declared, observed, options.now ?? new Date(), warnDays);
   } catch (error) {
     // A report that could not be made is exit 2 (not 1, "action needed"), whatever stopped it.
+    if (error instanceof AzureCliError) throw new StepFailure(`${error.doing} failed: ${error.detail}`, 2);
     throw error instanceof StepFailure && error.exitCode !== 2 ? new StepFailure(error.message, 2) : error;
   } finally {
     const code = lines ? reportExitCode(lines) : 2;

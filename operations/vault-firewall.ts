@@ -107,7 +107,7 @@ export interface RuleChanges {
 /** The approved changes as the plan seals them (firewall-changes.json in the bundle), shape-checked when read back. */
 export function parseRuleChanges(text: string): RuleChanges {
   const value = JSON.parse(text) as Partial<RuleChanges>;
-  const list = (v: unknown) => (Array.isArray(v) && v.every((r) => typeof r === 'string' && /^[0-9./]{7,18}$/.test(r)) ? [...v] : undefined);
+  const list = (v: unknown) => (Array.isArray(v) && v.every((r) => typeof r === 'string' && parseIpv4Range(r) !== undefined) ? [...(v as string[])] : undefined);
   const add = list(value?.add);
   const remove = list(value?.remove);
   if (!add || !remove) throw new Error('firewall-changes.json is not a list of rules to add and remove');

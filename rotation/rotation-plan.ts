@@ -99,7 +99,7 @@ export const CHANGING_KEYS_DOC = 'docs/constructs.md, "Changing a certificate\'s
 export function refusals(lines: readonly RotationLine[], overrides: RotationOverrides): string[] {
   const refused: string[] = [];
   for (const l of lines) {
-    const policyAllowed = overrides.allowPolicyChange.has(l.name.toLowerCase()) || overrides.allowPolicyChange.has('*');
+    const policyAllowed = allowedBy(l, overrides).policy !== undefined;
     if (l.keyMismatch && !policyAllowed) {
       refused.push(
         `${l.name}: ${l.keyMismatch}. Key Vault would hold a policy that does not match the file, and the next plan would have azurerm call CreateCertificate (a new Key Vault key, a pending version). Fix: import a file with the declared key, or import this one under a new certificate name (${CHANGING_KEYS_DOC})`,

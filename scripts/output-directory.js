@@ -61,20 +61,30 @@ function acquireLock(lockFile, timeoutMs) {
   const me = JSON.stringify({ pid: process.pid, host: os.hostname(), since: new Date().toISOString() });
   const deadline = Date.now() + timeoutMs;
   removeDeadCandidates(lockFile);
-  const candidate = `${lockFile}-${process.pid}`;
+  // Named by host and pid: a project directory on a share may be synthesized from two machines.
+  const candidate = `${lockFile}-${os.hostname()}-${process.pid}`;
+  const release = () => {
+    // Only our own lock: a stale-lock takeover by another run must not be undone by us.
+    if (readLock(lockFile)?.pid === process.pid) fs.rmSync(lockFile, { force: true });
+  };
   for (;;) {
     fs.writeFileSync(candidate, me);
     try {
       // link(2) fails if the lock exists, and otherwise publishes a lock that is already complete.
       fs.linkSync(candidate, lockFile);
       fs.rmSync(candidate, { force: true });
-      return () => {
-        // Only our own lock: a stale-lock takeover by another run must not be undone by us.
-        if (readLock(lockFile)?.pid === process.pid) fs.rmSync(lockFile, { force: true });
-      };
+      return release;
     } catch (error) {
       fs.rmSync(candidate, { force: true });
-      if (error.code !== 'EEXIST') throw error;
+      if (error.code === 'EPERM' || error.code === 'ENOTSUP' || error.code === 'ENOSYS') {
+        // No hard links here (FAT, exFAT, some SMB shares): create-exclusive and write, as before links.
+        try {
+          fs.writeFileSync(lockFile, me, { flag: 'wx' });
+          return release;
+        } catch (fallback) {
+          if (fallback.code !== 'EEXIST') throw fallback;
+        }
+      } else if (error.code !== 'EEXIST') throw error;
     }
     const holder = readLock(lockFile);
     if (holder && holder.host === os.hostname() && !isRunning(holder.pid)) {
@@ -92,9 +102,9 @@ function acquireLock(lockFile, timeoutMs) {
   }
 }
 
-/** Lock candidates (cdktf.out.lock-<pid>) of synths on this machine that were killed while taking the lock. */
+/** Lock candidates (cdktf.out.lock-<host>-<pid>) of synths on this machine that were killed while taking the lock. */
 function removeDeadCandidates(lockFile) {
-  const prefix = `${path.basename(lockFile)}-`;
+  const prefix = `${path.basename(lockFile)}-${os.hostname()}-`;
   for (const name of fs.readdirSync(path.dirname(lockFile))) {
     const pid = name.startsWith(prefix) ? Number(name.slice(prefix.length)) : NaN;
     if (Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && !isRunning(pid)) fs.rmSync(path.join(path.dirname(lockFile), name), { force: true });
