@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { EnvironmentConfig } from '../config/environment-config';
 import { applyStack, closeFirewall } from '../operations/apply-stack';
+import { networkAclsChanges } from '../operations/plan-changes';
 import { planStack } from '../operations/plan-stack';
 import { memoryLog } from '../operations/step-log';
 import type { StepTools } from '../operations/step-tools';
@@ -359,6 +360,25 @@ describeWith(hasOpenssl, 'openssl (to make the certificates)')('the pipeline pla
       // The fix is the whole command, for this vault in this subscription, with the values the plan wants.
       expect(s.log.text()).toContain(`az keyvault update --name kv-orders-qa --resource-group rg-orders-qa --subscription ${SUBSCRIPTION} --default-action Deny --bypass AzureServices)`);
       expect(fs.existsSync(path.join(s.planDir, 'tfplan.enc'))).toBe(false);
+    });
+
+    it('gives, for a change of the subnets alone, the network-rule commands that make it (az keyvault update changes no subnet)', () => {
+      const subnet = (name: string) => `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet/subnets/${name}`;
+      const acls = (subnets: string[]) => [{ default_action: 'Deny', bypass: 'AzureServices', virtual_network_subnet_ids: subnets }];
+      const plan = {
+        resource_changes: [
+          {
+            address: 'azurerm_key_vault.KeyVault',
+            type: 'azurerm_key_vault',
+            change: { actions: ['update'], before: { name: 'kv-orders-qa', resource_group_name: 'rg-orders-qa', network_acls: acls([subnet('a')]) }, after: { name: 'kv-orders-qa', resource_group_name: 'rg-orders-qa', network_acls: acls([subnet('b')]) } },
+          },
+        ],
+      };
+      const [refusal, ...rest] = networkAclsChanges(plan, SUBSCRIPTION);
+      expect(rest).toEqual([]);
+      const vault = `--name kv-orders-qa --resource-group rg-orders-qa --subscription ${SUBSCRIPTION}`;
+      expect(refusal).toContain(`(az keyvault network-rule add ${vault} --subnet ${subnet('b')}; az keyvault network-rule remove ${vault} --subnet ${subnet('a')})`);
+      expect(refusal).not.toContain('az keyvault update');
     });
   });
 });

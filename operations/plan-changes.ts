@@ -46,17 +46,26 @@ export function networkAclsChanges(plan: unknown, subscription: string): string[
     for (const key of ['default_action', 'bypass'] as const) {
       if (before[key] !== after[key]) differences.push(`${key} ${JSON.stringify(before[key] ?? null)} → ${JSON.stringify(after[key] ?? null)}`);
     }
-    if (JSON.stringify([...(before.virtual_network_subnet_ids ?? [])].sort()) !== JSON.stringify([...(after.virtual_network_subnet_ids ?? [])].sort())) differences.push('virtual_network_subnet_ids');
+    const subnets = (acls: { virtual_network_subnet_ids?: unknown }) => (Array.isArray(acls.virtual_network_subnet_ids) ? acls.virtual_network_subnet_ids.map(String) : []);
+    const addSubnets = subnets(after).filter((id) => !subnets(before).includes(id));
+    const removeSubnets = subnets(before).filter((id) => !subnets(after).includes(id));
+    if (addSubnets.length || removeSubnets.length) differences.push('virtual_network_subnet_ids');
     if (!differences.length) continue;
     const name = typeof c.change.after?.name === 'string' ? c.change.after.name : String(c.address);
     const group = typeof c.change.after?.resource_group_name === 'string' ? c.change.after.resource_group_name : '<resource group>';
-    // The values the plan wants, as the command to set them (a subnet change is made in the portal or with az keyvault network-rule).
+    const vault = `--name ${name} --resource-group ${group} --subscription ${subscription}`;
+    // The values the plan wants, as the commands that set them on the vault.
     const settings = [
       after.default_action === 'Allow' || after.default_action === 'Deny' ? `--default-action ${after.default_action}` : '',
       after.bypass === 'AzureServices' || after.bypass === 'None' ? `--bypass ${after.bypass}` : '',
     ].filter(Boolean);
+    const commands = [
+      ...(settings.length && differences.some((d) => !d.startsWith('virtual_network')) ? [`az keyvault update ${vault} ${settings.join(' ')}`] : []),
+      ...addSubnets.map((id) => `az keyvault network-rule add ${vault} --subnet ${id}`),
+      ...removeSubnets.map((id) => `az keyvault network-rule remove ${vault} --subnet ${id}`),
+    ];
     refused.push(
-      `vault ${name}: the plan changes network_acls (${differences.join(', ')}). azurerm would send the whole block with the rules as this plan read them, keeping this job's temporary agent rule for good and dropping the apply job's mid-apply. Fix: make the change on the vault first (az keyvault update --name ${name} --resource-group ${group} --subscription ${subscription} ${settings.join(' ')}), then run the pipeline again: the plan then shows no network_acls change`,
+      `vault ${name}: the plan changes network_acls (${differences.join(', ')}). azurerm would send the whole block with the rules as this plan read them, keeping this job's temporary agent rule for good and dropping the apply job's mid-apply. Fix: make the change on the vault first (${commands.join('; ')}), then run the pipeline again: the plan then shows no network_acls change`,
     );
   }
   return refused;
