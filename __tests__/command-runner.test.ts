@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -44,6 +45,31 @@ describe('starting a tool', () => {
     // Not a timing assertion: without the group kill, this call only returns when the grandchild's minute is up.
     expect(Date.now() - started).toBeLessThan(30_000);
   }, 60_000);
+
+  it("passes Ctrl-C on to a captured command's own process group, and ends as Ctrl-C would when nothing else listens for it", async () => {
+    if (process.platform === 'win32') return; // POSIX process groups and signals
+    // A command that runs a long captured child with processRunner (support/interrupt-probe.ts), then the
+    // SIGINT a terminal sends it.
+    const pidFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'interrupt-')), 'child.pid');
+    const child = spawn(process.execPath, [path.join(__dirname, '..', 'scripts', 'run.js'), path.join(__dirname, 'support', 'interrupt-probe.ts'), pidFile], { stdio: 'ignore' });
+    for (let i = 0; i < 500 && !fs.existsSync(pidFile); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    const grandchild = Number(fs.readFileSync(pidFile, 'utf8'));
+    child.kill('SIGINT');
+    const ended = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('close', (code, signal) => resolve([code, signal])));
+    expect(ended).toEqual([null, 'SIGINT']);
+    // The captured command's group got it too: its minute-long wait is over.
+    const alive = () => {
+      try {
+        process.kill(grandchild, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    for (let i = 0; i < 100 && alive(); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(alive()).toBe(false);
+    fs.rmSync(path.dirname(pidFile), { recursive: true, force: true });
+  });
 
   it('never gives az the certificate secrets, the plan key or a client secret', () => {
     const kept = withoutSecrets({ PATH: '/bin', TF_VAR_a_pfx_password: 'p', TF_VAR_a_pfx_path: '/x', PEM_FILE_a: '/y', TF_PLAN_ENCRYPTION_KEY: 'k', ARM_CLIENT_SECRET: 's', MTLS_PFX_BASE64: 'b', MTLS_PFX_PASSWORD: 'q', AZURE_CONFIG_DIR: '/c' });

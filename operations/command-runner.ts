@@ -28,7 +28,7 @@ export interface RunOptions {
   readonly timeoutMs?: number;
   /** Captured stdout beyond this is refused ('output-too-large'), the process stopped. @default 64 MiB */
   readonly maxOutputBytes?: number;
-  /** Aborting stops the process with SIGTERM (Ctrl-C reaches a tool in the foreground by itself). */
+  /** Aborting stops the process with SIGTERM. Ctrl-C reaches a tool on the terminal by itself, and a captured one through processRunner. */
   readonly signal?: AbortSignal;
   /**
    * How long a stopped process has before SIGKILL; null: never (Terraform, stopped, releases its state lock
@@ -81,6 +81,34 @@ export function windowsBatchCommandLine(executable: string, args: readonly strin
 }
 
 /** A runner for the executable `name`, found on the PATH of each call's environment. */
+/**
+ * The process groups of the captured commands running now. Their own group keeps them from the terminal's
+ * Ctrl-C, so this process passes it on to them; when nothing else in the process listens for it, it then
+ * ends as Ctrl-C would have ended it (exit by SIGINT).
+ */
+const runningGroups = new Set<number>();
+function passInterruptOn(): void {
+  for (const pid of runningGroups) {
+    try {
+      process.kill(-pid, 'SIGINT');
+    } catch {
+      // the group ended meanwhile
+    }
+  }
+  if (process.listenerCount('SIGINT') === 1) {
+    process.removeListener('SIGINT', passInterruptOn);
+    process.kill(process.pid, 'SIGINT');
+  }
+}
+function trackGroup(pid: number): () => void {
+  if (runningGroups.size === 0) process.on('SIGINT', passInterruptOn);
+  runningGroups.add(pid);
+  return () => {
+    runningGroups.delete(pid);
+    if (runningGroups.size === 0) process.removeListener('SIGINT', passInterruptOn);
+  };
+}
+
 export function processRunner(name: string, platform: NodeJS.Platform = process.platform): CommandRunner {
   return (args, options = {}) =>
     new Promise((resolve) => {
@@ -108,6 +136,7 @@ export function processRunner(name: string, platform: NodeJS.Platform = process.
         windowsHide: true,
         detached: group,
       });
+      const untrack = group && child.pid !== undefined ? trackGroup(child.pid) : () => undefined;
       const signalTree = (signal: NodeJS.Signals) => {
         if (child.pid === undefined) return;
         try {
@@ -147,10 +176,12 @@ export function processRunner(name: string, platform: NodeJS.Platform = process.
       options.signal?.addEventListener('abort', onAbort, { once: true });
       if (options.signal?.aborted) onAbort();
       child.on('error', (error: NodeJS.ErrnoException) => {
+        untrack();
         if (timer) clearTimeout(timer);
         resolve({ status: null, signal: null, stdout: '', stderr: error.message, failure: error.code === 'ENOENT' ? 'not-found' : failure });
       });
       child.on('close', (status, signal) => {
+        untrack();
         if (timer) clearTimeout(timer);
         options.signal?.removeEventListener('abort', onAbort);
         resolve({

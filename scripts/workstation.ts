@@ -5,8 +5,9 @@ import { runStep } from '../operations/run-step';
 import { runWorkstation } from '../operations/workstation';
 import { StepFailure } from '../operations/step-failure';
 
-// Ctrl-C reaches Terraform (or az) from the terminal by itself; passing it on as well would make Terraform
-// stop at once instead of releasing the state lock, so it is only noted, and the next step is not begun.
+// Ctrl-C reaches Terraform from the terminal by itself, and a running az call through the command runner (az
+// runs in a process group of its own); passing it on to Terraform as well would make it stop at once
+// instead of releasing the state lock, so here it is only noted, and the next step is not begun.
 // SIGTERM and SIGHUP reach this process alone: they are passed on to the running tool.
 let interrupted: NodeJS.Signals | undefined;
 const stop = new AbortController();
