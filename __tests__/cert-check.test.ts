@@ -264,11 +264,13 @@ describeIfOpenssl('certificate pre-flight', () => {
       sha256: '2.16.840.1.101.3.4.2.1',
       pbes2: '1.2.840.113549.1.5.13',
       pbkdf2: '1.2.840.113549.1.5.12',
+      hmacWithSha256: '1.2.840.113549.2.9',
       aes256: '2.16.840.1.101.3.4.1.42',
       rc2With40Bits: '1.2.840.113549.1.12.1.6',
       tripleDes: '1.2.840.113549.1.12.1.3',
     };
-    const aes256 = { algorithm: OID.pbes2, pbes2: { keyDerivation: OID.pbkdf2, cipher: OID.aes256 } };
+    // OpenSSL 3's default: PBES2, PBKDF2 with HMAC-SHA-256, AES-256-CBC.
+    const aes256 = { algorithm: OID.pbes2, pbes2: { keyDerivation: OID.pbkdf2, cipher: OID.aes256, prf: OID.hmacWithSha256 } };
     // What the structure says about protection (the ciphertext it also carries is asserted on in pfx-iterations.test.ts).
     const structureOf = async (file: FixtureName) => {
       const structure = readPfxStructure(await fs.readFile(fixtures.files[file]));

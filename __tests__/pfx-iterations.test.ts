@@ -105,14 +105,17 @@ describeWith(hasOpenssl, 'openssl (to make the certificates)')('a PFX that asks 
   }
 
   /**
-   * A PFX with a valid SHA-256 MAC whose only safe is encrypted (AES-256, 2,048 iterations) and holds the
+   * A PFX with a valid SHA-256 MAC whose first safe is encrypted (AES-256, 2,048 iterations) and holds the
    * certificate and a key bag asking for 2^31-1 iterations: only the password shows that count, and
-   * OpenSSL, having verified the MAC and decrypted the safe, would run it.
+   * OpenSSL, having verified the MAC and decrypted the safe, would run it. `prf`: the PBKDF2 PRF of the
+   * encrypted safe; `extraKeyBag`: a second, visible key bag under that algorithm (a legacy one, say).
    */
-  function withHiddenKeyBag(): Buffer {
+  function withHiddenKeyBag(options: { password?: string; prf?: { oid: string; node: string }; extraKeyBag?: string } = {}): Buffer {
+    const pw = options.password ?? password;
+    const prf = options.prf ?? { oid: '1.2.840.113549.2.9', node: 'sha256' };
     const salt = crypto.randomBytes(16);
     const iv = crypto.randomBytes(16);
-    const pbes2 = (iterations: number, ivBytes: Buffer, saltBytes: Buffer) =>
+    const pbes2 = (iterations: number, ivBytes: Buffer, saltBytes: Buffer, prfOid = '1.2.840.113549.2.9') =>
       new AlgorithmIdentifier({
         algorithm: OID.pbes2,
         parameters: ab(
@@ -120,7 +123,7 @@ describeWith(hasOpenssl, 'openssl (to make the certificates)')('a PFX that asks 
             Object.assign(new Pbes2Params(), {
               keyDerivationFunc: new AlgorithmIdentifier({
                 algorithm: OID.pbkdf2,
-                parameters: ab(der(Object.assign(new Pbkdf2Params(), { salt: new OctetString(saltBytes), iterationCount: iterations, prf: new AlgorithmIdentifier({ algorithm: '1.2.840.113549.2.9', parameters: null }) }))),
+                parameters: ab(der(Object.assign(new Pbkdf2Params(), { salt: new OctetString(saltBytes), iterationCount: iterations, prf: new AlgorithmIdentifier({ algorithm: prfOid, parameters: null }) }))),
               }),
               encryptionScheme: new AlgorithmIdentifier({ algorithm: '2.16.840.1.101.3.4.1.42', parameters: ab(der(new OctetString(ivBytes))) }),
             }),
@@ -132,14 +135,23 @@ describeWith(hasOpenssl, 'openssl (to make the certificates)')('a PFX that asks 
       bagValue: ab(der(new PKCS8ShroudedKeyBag({ encryptionAlgorithm: pbes2(HUGE, crypto.randomBytes(16), crypto.randomBytes(16)), encryptedData: new OctetString(crypto.randomBytes(1232)) }))),
     });
     const certBag = new SafeBag({ bagId: id_certBag, bagValue: ab(der(new CertBag({ certId: id_x509Certificate, certValue: ab(der(new OctetString(certificateDer))) }))) });
-    const key = crypto.pbkdf2Sync(Buffer.from(password, 'utf8'), salt, 2048, 32, 'sha256');
+    const key = crypto.pbkdf2Sync(Buffer.from(pw, 'utf8'), salt, 2048, 32, prf.node);
     const cipher = crypto.createCipheriv('aes-256-cbc', key, iv);
     const encryptedSafe = Buffer.concat([cipher.update(der(new SafeContents([certBag, keyBag]))), cipher.final()]);
     const data = new EncryptedData();
-    data.encryptedContentInfo = new EncryptedContentInfo({ contentType: id_data, contentEncryptionAlgorithm: pbes2(2048, iv, salt), encryptedContent: new EncryptedContent({ value: new OctetString(encryptedSafe) }) });
-    const authenticatedSafe = der(new AuthenticatedSafe([new ContentInfo({ contentType: id_encryptedData, content: ab(der(data)) })]));
+    data.encryptedContentInfo = new EncryptedContentInfo({ contentType: id_data, contentEncryptionAlgorithm: pbes2(2048, iv, salt, prf.oid), encryptedContent: new EncryptedContent({ value: new OctetString(encryptedSafe) }) });
+    const safes = [new ContentInfo({ contentType: id_encryptedData, content: ab(der(data)) })];
+    if (options.extraKeyBag) {
+      const params = Object.assign(new Pkcs12PbeParams(), { salt: new OctetString(crypto.randomBytes(8)), iterations: 2048 });
+      const visible = new SafeBag({
+        bagId: id_pkcs8ShroudedKeyBag,
+        bagValue: ab(der(new PKCS8ShroudedKeyBag({ encryptionAlgorithm: new AlgorithmIdentifier({ algorithm: options.extraKeyBag, parameters: ab(der(params)) }), encryptedData: new OctetString(crypto.randomBytes(1232)) }))),
+      });
+      safes.push(new ContentInfo({ contentType: id_data, content: ab(der(new OctetString(der(new SafeContents([visible]))))) }));
+    }
+    const authenticatedSafe = der(new AuthenticatedSafe(safes));
     const macSalt = crypto.randomBytes(8);
-    const mac = crypto.createHmac('sha256', pkcs12Kdf('sha256', password, macSalt, 3, 2048, 32)).update(authenticatedSafe).digest();
+    const mac = crypto.createHmac('sha256', pkcs12Kdf('sha256', pw, macSalt, 3, 2048, 32)).update(authenticatedSafe).digest();
     return der(
       new PFX({
         version: 3,
@@ -185,6 +197,28 @@ describeWith(hasOpenssl, 'openssl (to make the certificates)')('a PFX that asks 
     expect(info.status).toBe(0);
     expect(info.stderr).toMatch(/Shrouded Keybag: PBES2, PBKDF2, AES-256-CBC, Iteration 2147483647/);
     expect(await codes(file)).toEqual(['excessive-iterations']);
+  });
+
+  // Ways around the bound the review found (none may hand the file to OpenSSL, which decrypts every part).
+  it('never opens a file another finding refuses: its password is judged by the HMAC alone', async () => {
+    // A legacy (RC2) key bag beside the hidden one: legacy-encryption, and the password still checked.
+    const file = write('hidden-and-legacy.pfx', withHiddenKeyBag({ extraKeyBag: '1.2.840.113549.1.12.1.6' }));
+    expect(await codes(file)).toEqual(['legacy-encryption']);
+    const wrong = await checkCertificate({ path: file, password: `${password}-wrong`, passwordEnv: 'PFX_PASSWORD' });
+    expect(wrong.findings.map((f) => f.code).sort()).toEqual(['legacy-encryption', 'wrong-password']);
+  });
+
+  it('bounds the hidden work of a file without a password too (OpenSSL tries the empty one)', async () => {
+    const file = write('hidden-empty-password.pfx', withHiddenKeyBag({ password: '' }));
+    expect((await checkCertificate({ path: file, password: undefined, passwordEnv: 'PFX_PASSWORD' })).findings.map((f) => f.code)).toEqual(['excessive-iterations']);
+  });
+
+  it('reads encrypted certificates under every SHA-2 PRF (hmacWithSHA512-256 here), and refuses to open one under a PRF it cannot compute', async () => {
+    const sha512256 = write('hidden-sha512-256.pfx', withHiddenKeyBag({ prf: { oid: '1.2.840.113549.2.13', node: 'sha512-256' } }));
+    expect(await codes(sha512256)).toEqual(['excessive-iterations']);
+    const unknown = write('unknown-prf.pfx', withHiddenKeyBag({ prf: { oid: '1.2.840.113549.2.99', node: 'sha256' } }));
+    const result = await check(unknown);
+    expect(result.findings.map((f) => [f.code, f.message])).toEqual([['legacy-encryption', expect.stringContaining('with PBKDF2 PRF 1.2.840.113549.2.99')]]);
   });
 
   it('decrypts the certificates of real OpenSSL files (AES and 3DES) with the right password, and not with a wrong one', () => {

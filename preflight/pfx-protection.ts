@@ -1,4 +1,5 @@
 import { PBES2, type EncryptedPart, type PfxStructure } from './pfx-structure';
+import { PBKDF2_PRFS } from './pkcs12-encryption';
 
 // Which PFX protections the pre-flight treats as current, from the algorithm identifiers in the file
 // (pfx-structure.ts), never from whether the local OpenSSL happens to open it.
@@ -112,6 +113,9 @@ function classifyCipher(part: EncryptedPart): { verdict: CipherVerdict; name: st
     if (LEGACY_PBES2_CIPHERS[cipher]) return { verdict: 'legacy', name: `${LEGACY_PBES2_CIPHERS[cipher]} (PBES2)` };
     const name = `${CURRENT_PBES2_CIPHERS[cipher] ?? OTHER_PBES2_CIPHERS[cipher] ?? cipher} (PBES2)`;
     if (keyDerivation !== PBKDF2) return { verdict: 'other', name: `${name} with key derivation ${keyDerivation}` };
+    // A PRF the pre-flight cannot compute would leave the encrypted certificates, and the key bags they may
+    // hold, unread: their work unbounded (pfx-iterations.ts). Not opened, like any other unread cipher.
+    if (part.pbes2.prf && !PBKDF2_PRFS[part.pbes2.prf]) return { verdict: 'other', name: `${name} with PBKDF2 PRF ${part.pbes2.prf}` };
     return { verdict: CURRENT_PBES2_CIPHERS[cipher] ? 'current' : 'other', name };
   }
   if (CURRENT_CIPHERS[part.algorithm]) return { verdict: 'current', name: CURRENT_CIPHERS[part.algorithm] };

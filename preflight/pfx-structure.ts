@@ -2,7 +2,8 @@ import { EncryptedContentInfo, id_data, id_encryptedData } from '@peculiar/asn1-
 import { AuthenticatedSafe, id_pkcs8ShroudedKeyBag, PFX, PKCS8ShroudedKeyBag, SafeContents } from '@peculiar/asn1-pfx';
 import { AsnConvert, AsnProp, AsnPropTypes, AsnType, AsnTypeTypes, OctetString } from '@peculiar/asn1-schema';
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
-import { decryptWithPassword, kdfIterations, Pbes2Params } from './pkcs12-encryption';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { decryptWithPassword, kdfIterations, MAC_DIGESTS, OID, Pbes2Params, Pbkdf2Params, pkcs12Kdf } from './pkcs12-encryption';
 
 // Reads how a PFX is protected (its MAC, and the algorithm of every password-encrypted part) from
 // the file's ASN.1 structure, without a password and without OpenSSL. What the local OpenSSL can
@@ -18,8 +19,8 @@ export interface EncryptedPart {
   part: 'contents' | 'key';
   /** The encryption algorithm OID: a PKCS#12 PBE, a PBES1 scheme, or PBES2. */
   algorithm: string;
-  /** For PBES2 only: its key derivation function and cipher OIDs. */
-  pbes2?: { keyDerivation: string; cipher: string };
+  /** For PBES2 only: its key derivation function and cipher OIDs, and PBKDF2's PRF (hmacWithSHA1 when not named). */
+  pbes2?: { keyDerivation: string; cipher: string; prf?: string };
   /** Iterations its key derivation asks for (PKCS#12 PBE or PBKDF2); undefined for other algorithms. */
   iterations?: number;
 }
@@ -116,5 +117,30 @@ function encryptedPart(part: EncryptedPart['part'], algorithm: AlgorithmIdentifi
   const iterations = kdfIterations(algorithm);
   if (algorithm.algorithm !== PBES2 || !algorithm.parameters) return { part, algorithm: algorithm.algorithm, iterations };
   const params = AsnConvert.parse(algorithm.parameters, Pbes2Params);
-  return { part, algorithm: algorithm.algorithm, pbes2: { keyDerivation: params.keyDerivationFunc.algorithm, cipher: params.encryptionScheme.algorithm }, iterations };
+  const kdf = params.keyDerivationFunc;
+  const prf = kdf.algorithm === OID.pbkdf2 && kdf.parameters ? (AsnConvert.parse(kdf.parameters, Pbkdf2Params).prf?.algorithm ?? HMAC_WITH_SHA1) : undefined;
+  return { part, algorithm: algorithm.algorithm, pbes2: { keyDerivation: kdf.algorithm, cipher: params.encryptionScheme.algorithm, ...(prf ? { prf } : {}) }, iterations };
+}
+
+const HMAC_WITH_SHA1 = '1.2.840.113549.2.7';
+
+/**
+ * Whether `password` opens the PFX's HMAC (RFC 7292, 5.1: the key from the PKCS#12 derivation, id 3, over the
+ * AuthenticatedSafe's bytes): the password check OpenSSL makes first, made here without OpenSSL, which
+ * would go on to decrypt every part, a key bag's unbounded derivation included. `null`: no password at
+ * all (OpenSSL tries it besides the empty one). Undefined without an HMAC this reader knows.
+ */
+export function macVerifies(bytes: Buffer, password: string | null): boolean | undefined {
+  try {
+    const pfx = AsnConvert.parse(bytes, PFX);
+    const hash = MAC_DIGESTS[pfx.macData?.mac.digestAlgorithm.algorithm ?? ''];
+    if (!hash || pfx.authSafe.contentType !== id_data) return undefined;
+    const content = Buffer.from(AsnConvert.parse(pfx.authSafe.content, OctetString).buffer);
+    const expected = Buffer.from(pfx.macData.mac.digest.buffer);
+    const key = pkcs12Kdf(hash, password, Buffer.from(pfx.macData.macSalt.buffer), 3, pfx.macData.iterations, createHash(hash).digest().length);
+    const actual = createHmac(hash, key).update(content).digest();
+    return actual.length === expected.length && timingSafeEqual(actual, expected);
+  } catch {
+    return undefined;
+  }
 }

@@ -4,7 +4,7 @@ import { error, warning, type Finding } from './findings';
 import { comparePublicKeys, exportPfx, reexportPfx, testPfxPassword } from './openssl-commands';
 import { classifyProtection, type PfxProtection } from './pfx-protection';
 import { excessiveWork, type ExcessiveWork } from './pfx-iterations';
-import { insideEncryptedContents, readPfxStructure } from './pfx-structure';
+import { insideEncryptedContents, macVerifies, readPfxStructure } from './pfx-structure';
 import { certificatesOf, HANDSHAKE_CONTEXT_OPTIONS } from './secure-context-certificates';
 
 // Judges a PFX in two steps. First its structure (pfx-structure.ts, pfx-protection.ts) decides
@@ -40,10 +40,11 @@ export async function readPfx(bytes: Buffer, context: PfxContext): Promise<PfxRe
   if (visibleWork) return { kind: 'failed', findings: [excessiveWorkFinding(visibleWork, context)] };
   const protection = classifyProtection(structure);
   const findings = protectionFindings(protection, context);
-  if (!findings.some((finding) => finding.severity === 'error') && context.password && structure.encryptedContents.length > 0) {
+  if (!findings.some((finding) => finding.severity === 'error') && structure.encryptedContents.length > 0) {
     // A key bag inside the encrypted contents shows its own derivation only once they are decrypted,
-    // which OpenSSL would then run unbounded: decrypted here first (at the cost just bounded).
-    const hidden = insideEncryptedContents(structure, context.password);
+    // which OpenSSL would then run unbounded: decrypted here first (at the cost just bounded), with the
+    // password OpenSSL will be given (none is the empty one to it).
+    const hidden = insideEncryptedContents(structure, context.password ?? '');
     const hiddenWork = hidden && excessiveWork(structure.macIterations, [...structure.encryptedParts, ...hidden]);
     if (hiddenWork) return { kind: 'failed', findings: [excessiveWorkFinding(hiddenWork, context)] };
   }
@@ -85,16 +86,18 @@ function open(bytes: Buffer, password: string | undefined): OpenAttempt {
   }
 }
 
-/** What is wrong with the password, if anything; only asked of a PFX with an HMAC, whose check every OpenSSL 3 does alike. */
+/**
+ * What is wrong with the password, if anything, judged by the PFX's HMAC alone (pfx-structure.ts,
+ * macVerifies): never by OpenSSL, which would decrypt every part, including those the pre-flight refused
+ * to open. Undefined where there is no HMAC to judge by.
+ */
 function passwordFinding(bytes: Buffer, context: PfxContext): Finding | undefined {
-  const attempt = open(bytes, context.password);
-  if (attempt.ok || attempt.failure !== 'password-rejected') return undefined;
+  const opensWithoutPassword = () => macVerifies(bytes, null) === true || macVerifies(bytes, '') === true;
+  const given = context.password === undefined ? (opensWithoutPassword() ? true : macVerifies(bytes, '')) : macVerifies(bytes, context.password);
+  if (given !== false) return undefined;
   // A PFX exported without a password fails with the same "mac verify failure" as a wrong
   // password; telling the two apart saves a long hunt for a password that does not exist.
-  if (context.password) {
-    const withoutPassword = open(bytes, undefined);
-    if (withoutPassword.ok || withoutPassword.failure !== 'password-rejected') return unexpectedPasswordFinding(context);
-  }
+  if (context.password && opensWithoutPassword()) return unexpectedPasswordFinding(context);
   return findingFor('password-rejected', context, undefined);
 }
 

@@ -46,12 +46,15 @@ AsnProp({ type: AsnPropTypes.Integer, optional: true })(Pbkdf2Params.prototype, 
 AsnProp({ type: AlgorithmIdentifier, optional: true })(Pbkdf2Params.prototype, 'prf');
 AsnType({ type: AsnTypeTypes.Sequence })(Pbkdf2Params);
 
-const PBKDF2_PRFS: Record<string, string> = {
+/** PBKDF2's PRFs (RFC 8018, B.1): the HMACs over SHA-1 and SHA-2. Any other is not read (pfx-protection.ts). */
+export const PBKDF2_PRFS: Record<string, string> = {
   '1.2.840.113549.2.7': 'sha1',
   '1.2.840.113549.2.8': 'sha224',
   '1.2.840.113549.2.9': 'sha256',
   '1.2.840.113549.2.10': 'sha384',
   '1.2.840.113549.2.11': 'sha512',
+  '1.2.840.113549.2.12': 'sha512-224',
+  '1.2.840.113549.2.13': 'sha512-256',
 };
 // The PBES2 ciphers the pre-flight calls current (pfx-protection.ts): Node cipher name and key length.
 const PBES2_CIPHERS: Record<string, { name: string; keyLength: number }> = {
@@ -115,15 +118,38 @@ export function decryptWithPassword(algorithm: AlgorithmIdentifier, data: Buffer
 
 const finish = (decipher: ReturnType<typeof createDecipheriv>, data: Buffer) => Buffer.concat([decipher.update(data), decipher.final()]);
 
+/** The digests the PKCS#12 key derivation runs on here (Node names), with their output (u) and block (v) sizes. */
+const KDF_HASHES = {
+  sha1: { u: 20, v: 64 },
+  sha224: { u: 28, v: 64 },
+  sha256: { u: 32, v: 64 },
+  sha384: { u: 48, v: 128 },
+  sha512: { u: 64, v: 128 },
+  'sha512-224': { u: 28, v: 128 },
+  'sha512-256': { u: 32, v: 128 },
+} as const;
+export type Pkcs12Hash = keyof typeof KDF_HASHES;
+
+/** The MAC digests by OID (RFC 7292's HMACs over SHA-1 and SHA-2). */
+export const MAC_DIGESTS: Record<string, Pkcs12Hash> = {
+  '1.3.14.3.2.26': 'sha1',
+  '2.16.840.1.101.3.4.2.4': 'sha224',
+  '2.16.840.1.101.3.4.2.1': 'sha256',
+  '2.16.840.1.101.3.4.2.2': 'sha384',
+  '2.16.840.1.101.3.4.2.3': 'sha512',
+  '2.16.840.1.101.3.4.2.5': 'sha512-224',
+  '2.16.840.1.101.3.4.2.6': 'sha512-256',
+};
+
 /**
  * The PKCS#12 key derivation (RFC 7292, appendix B.2): id 1 a cipher key, 2 an IV, 3 the MAC key. The
  * password is a BMPString: UTF-16 big-endian with two zero bytes at the end.
  */
-export function pkcs12Kdf(hash: 'sha1' | 'sha256', password: string, salt: Buffer, id: number, iterations: number, length: number): Buffer {
-  const u = hash === 'sha1' ? 20 : 32; // output size
-  const v = 64; // block size of both
-  const pwd = Buffer.alloc((password.length + 1) * 2);
-  for (let i = 0; i < password.length; i++) pwd.writeUInt16BE(password.charCodeAt(i), i * 2);
+export function pkcs12Kdf(hash: Pkcs12Hash, password: string | null, salt: Buffer, id: number, iterations: number, length: number): Buffer {
+  const { u, v } = KDF_HASHES[hash]; // output and block size
+  // null: no password at all (no bytes), which OpenSSL tries besides the empty one (two zero bytes).
+  const pwd = password === null ? Buffer.alloc(0) : Buffer.alloc((password.length + 1) * 2);
+  for (let i = 0; i < (password ?? '').length; i++) pwd.writeUInt16BE(password!.charCodeAt(i), i * 2);
   const fill = (source: Buffer) => {
     if (source.length === 0) return Buffer.alloc(0);
     const out = Buffer.alloc(v * Math.ceil(source.length / v));
