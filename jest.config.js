@@ -14,5 +14,4 @@ module.exports = {
   transform: {
     '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
   },
-  setupFilesAfterEnv: ['<rootDir>/__tests__/setup/jest-matchers.ts'],
 };

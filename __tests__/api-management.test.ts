@@ -1,3 +1,4 @@
+import './support/cdktf-matchers';
 import { ApiManagement as AzurermApiManagement } from '@cdktf/provider-azurerm/lib/api-management';
 import { named, only, synthEnvironment } from './support/stack-fixture';
 

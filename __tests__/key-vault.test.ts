@@ -1,3 +1,4 @@
+import './support/cdktf-matchers';
 import { buildDependencyGraph } from '../analysis/dependency-graph';
 import { DataAzurermKeyVault } from '@cdktf/provider-azurerm/lib/data-azurerm-key-vault';
 import { KeyVault as AzurermKeyVault } from '@cdktf/provider-azurerm/lib/key-vault';
