@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { hasOpenssl, randomPassword } from './support/openssl';
+import { writePooledKey } from './support/key-pool';
 import { describeWith } from './support/required-tools';
 import { stateDocument, thumbprintOf } from './support/terraform-state';
 import { projectWithEnvironments, qaEnvironment } from './support/test-project';
@@ -12,7 +13,7 @@ function issue(dir: string, label: string, days: number, password: string) {
   const key = path.join(dir, `${label}.key`);
   const pem = path.join(dir, `${label}.crt`);
   const pfx = path.join(dir, `${label}.pfx`);
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', pem, '-days', String(days), '-subj', '/CN=mtls-backend.fabrikam.example', '-addext', 'extendedKeyUsage=clientAuth'], { stdio: 'ignore' });
+  execFileSync('openssl', ['req', '-x509', '-key', writePooledKey(key), '-out', pem, '-days', String(days), '-subj', '/CN=mtls-backend.fabrikam.example', '-addext', 'extendedKeyUsage=clientAuth'], { stdio: 'ignore' });
   execFileSync('openssl', ['pkcs12', '-export', '-inkey', key, '-in', pem, '-out', pfx, '-passout', 'env:P'], { stdio: 'ignore', env: { ...process.env, P: password } });
   return { pem: fs.readFileSync(pem, 'utf8'), pfx };
 }
@@ -86,7 +87,7 @@ describeWith(hasOpenssl, 'openssl (to make the certificates)')('certificate rota
       const key = path.join(dir, 'ec.key');
       const pem = path.join(dir, 'ec.crt');
       const pfx = path.join(dir, 'ec.pfx');
-      execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', pem, '-days', '365', '-subj', '/CN=mtls-backend.fabrikam.example', '-addext', 'extendedKeyUsage=clientAuth'], { stdio: 'ignore' });
+      execFileSync('openssl', ['req', '-x509', '-key', writePooledKey(key, 'ec:P-256'), '-out', pem, '-days', '365', '-subj', '/CN=mtls-backend.fabrikam.example', '-addext', 'extendedKeyUsage=clientAuth'], { stdio: 'ignore' });
       execFileSync('openssl', ['pkcs12', '-export', '-inkey', key, '-in', pem, '-out', pfx, '-passout', 'env:P'], { stdio: 'ignore', env: { ...process.env, P: password } });
       const refused = rotation(pfx, []);
       expect(refused.status).toBe(1);

@@ -6,6 +6,7 @@ import { validateEnvironment } from '../config/validate-environment';
 import { printable, printablePath } from '../text/printable';
 import { baseEnvironment } from './support/stack-fixture';
 import { PROJECT_ROOT } from './support/run-command';
+import { writePooledKey } from './support/key-pool';
 import { itWith, TOOLS } from './support/required-tools';
 
 const HOSTILE = 'x\n##vso[task.setvariable variable=ARM_CLIENT_ID]attacker\n::add-mask::y\u202Egnp.xfp';
@@ -72,7 +73,7 @@ describe('commands print hostile names escaped', () => {
     const cert = path.join(dir, 'client.crt');
     // Whoever issues a certificate writes its names: an Azure DevOps command inside a value, a GitHub one, and U+202E.
     const subject = '/CN=orders/O=Fabrikam ##vso[task.complete result=Succeeded]done/OU=::add-mask::x/L=a\u202Egnp.xfp';
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '90', '-utf8', '-subj', subject, '-addext', 'extendedKeyUsage=clientAuth'], { stdio: 'ignore' });
+    execFileSync('openssl', ['req', '-x509', '-key', writePooledKey(key), '-out', cert, '-days', '90', '-utf8', '-subj', subject, '-addext', 'extendedKeyUsage=clientAuth'], { stdio: 'ignore' });
     const bundle = path.join(dir, 'bundle.pem');
     fs.writeFileSync(bundle, fs.readFileSync(cert, 'utf8') + fs.readFileSync(key, 'utf8'));
     for (const args of [[bundle], ['--json', bundle]]) {

@@ -13,6 +13,7 @@ import { excessiveWork, MAX_ITERATIONS_PER_DERIVATION, MAX_ITERATIONS_PER_FILE }
 import { EncryptedData, insideEncryptedContents, readPfxStructure } from '../preflight/pfx-structure';
 import { OID, Pbes2Params, Pbkdf2Params, Pkcs12PbeParams, pkcs12Kdf } from '../preflight/pkcs12-encryption';
 import { hasOpenssl, randomPassword } from './support/openssl';
+import { writePooledKey } from './support/key-pool';
 import { describeWith } from './support/required-tools';
 
 // A PFX names the iteration count of every key derivation in it, and whoever opens it runs them. A few
@@ -52,7 +53,7 @@ describeWith(hasOpenssl, 'openssl (to make the certificates)')('a PFX that asks 
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pfx-iterations-'));
     const key = path.join(dir, 'client.key');
     const cert = path.join(dir, 'client.crt');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '30', '-subj', '/CN=iterations', '-addext', 'extendedKeyUsage=clientAuth'], { stdio: 'ignore' });
+    execFileSync('openssl', ['req', '-x509', '-key', writePooledKey(key), '-out', cert, '-days', '30', '-subj', '/CN=iterations', '-addext', 'extendedKeyUsage=clientAuth'], { stdio: 'ignore' });
     certificateDer = Buffer.from(new crypto.X509Certificate(fs.readFileSync(cert)).raw);
     const exportPfx = (name: string, extra: string[]) => {
       const file = path.join(dir, name);

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { PFX } from '@peculiar/asn1-pfx';
 import { AsnConvert, AsnProp, AsnPropTypes, AsnType, AsnTypeTypes, OctetString } from '@peculiar/asn1-schema';
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
+import { pooledKey } from './key-pool';
 
 // Builds every certificate the pre-flight tests need with the real `openssl` CLI, in a fresh
 // temporary directory, at test time: no key or PFX is ever committed. Keys are the slow part
@@ -108,8 +109,8 @@ export async function buildCertificateFixtures(): Promise<CertificateFixtures> {
 
   // Keys, in parallel: the two RSA 2048 keys dominate the fixture time.
   await Promise.all([
-    openssl(['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', 'ca.key']),
-    openssl(['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', 'client.key']),
+    write('ca.key', pooledKey('rsa:2048')),
+    write('client.key', pooledKey('rsa:2048')),
     openssl(['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:1024', '-out', 'rsa1024.key']),
     openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', 'ec.key']),
     openssl(['genpkey', '-algorithm', 'ED25519', '-out', 'ed25519.key']),

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { type KeyKind, writePooledKey } from './key-pool';
 
 /**
  * Client certificates made at test time with the openssl CLI (none is committed): a PEM bundle (leaf,
@@ -22,18 +23,16 @@ export interface TestCertificate {
 export interface CertificateOptions {
   readonly days?: number;
   /** "rsa:2048" (default), "rsa:3072", "ec:P-256"... */
-  readonly key?: string;
+  readonly key?: KeyKind;
   readonly password?: string;
 }
 
 export function makeCertificate(dir: string, name: string, options: CertificateOptions = {}): TestCertificate {
   const file = (suffix: string) => path.join(dir, `${name}.${suffix}`);
   const openssl = (args: string[], env: NodeJS.ProcessEnv = process.env) => execFileSync('openssl', args, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', env });
-  const [type, size] = (options.key ?? 'rsa:2048').split(':');
-  const newKey = type === 'ec' ? ['-newkey', 'ec', '-pkeyopt', `ec_paramgen_curve:${size}`] : ['-newkey', `rsa:${size}`];
   const days = String(options.days ?? 365);
-  openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('ca.key'), '-out', file('ca.crt'), '-days', '3650', '-subj', `/CN=${name} CA`]);
-  openssl(['req', '-new', ...newKey, '-nodes', '-keyout', file('key'), '-out', file('csr'), '-subj', `/CN=${name}.fabrikam.example`]);
+  openssl(['req', '-x509', '-key', writePooledKey(file('ca.key')), '-out', file('ca.crt'), '-days', '3650', '-subj', `/CN=${name} CA`]);
+  openssl(['req', '-new', '-key', writePooledKey(file('key'), options.key ?? 'rsa:2048'), '-out', file('csr'), '-subj', `/CN=${name}.fabrikam.example`]);
   fs.writeFileSync(file('ext'), 'extendedKeyUsage=clientAuth\n');
   openssl(['x509', '-req', '-in', file('csr'), '-CA', file('ca.crt'), '-CAkey', file('ca.key'), '-CAcreateserial', '-out', file('crt'), '-days', days, '-extfile', file('ext')]);
   const pem = file('pem');
