@@ -61,8 +61,10 @@ describe('adding an environment', () => {
   });
 
   it('passes the tests that hold for every environment, its warnings included: a tool that is missing is a named skip, never a failure', () => {
+    // In band: this jest already runs beside the outer suite's workers, and three files do not repay a
+    // worker pool of their own.
     const result = run(
-      ['node_modules/jest/bin/jest.js', '--ci', '__tests__/environment-registry.test.ts', '__tests__/pipeline-generator.test.ts', '__tests__/deployment-manifest.test.ts'],
+      ['node_modules/jest/bin/jest.js', '--ci', '--runInBand', '__tests__/environment-registry.test.ts', '__tests__/pipeline-generator.test.ts', '__tests__/deployment-manifest.test.ts'],
       { REQUIRE_TEST_TOOLS: process.env.REQUIRE_TEST_TOOLS },
     );
     const summary = result.stderr.match(/^Tests:.*$/m)?.[0];
