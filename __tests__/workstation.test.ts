@@ -21,6 +21,9 @@ const environment: EnvironmentConfig = {
 };
 const strace = spawnSync('which', ['strace'], { encoding: 'utf8' }).stdout?.trim();
 const hasStrace = Boolean(strace) && spawnSync(strace, ['-V'], { stdio: 'ignore' }).status === 0;
+// With a seccomp filter (strace 5.3 and later, where the kernel allows it) only execve stops the traced
+// processes, instead of every system call: the traced plan takes about a third of the time.
+const straceFilter = hasStrace && spawnSync(strace, ['-f', '-qq', '--seccomp-bpf', '-e', 'trace=execve', '-o', '/dev/null', process.execPath, '-e', '0'], { stdio: 'ignore' }).status === 0 ? ['--seccomp-bpf'] : [];
 
 describeWith(hasOpenssl, 'openssl (to make the certificates)')('npm run plan / deploy on a workstation', () => {
   let project: ReturnType<typeof projectWithEnvironments>;
@@ -132,7 +135,7 @@ describeWith(hasOpenssl, 'openssl (to make the certificates)')('npm run plan / d
     () => {
       const t = tools();
       const trace = path.join(t.run, 'trace');
-      const result = spawnSync(strace, ['-f', '-qq', '-e', 'trace=execve', '-e', 'signal=none', '-o', trace, process.execPath, 'scripts/run.js', 'scripts/workstation.ts', 'diff', environment.name, '--allow-my-ip'], {
+      const result = spawnSync(strace, ['-f', '-qq', ...straceFilter, '-e', 'trace=execve', '-e', 'signal=none', '-o', trace, process.execPath, 'scripts/run.js', 'scripts/workstation.ts', 'diff', environment.name, '--allow-my-ip'], {
         cwd: project.dir,
         encoding: 'utf8',
         env: t.env,
