@@ -1,5 +1,6 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { EnvironmentConfig } from '../config/environment-config';
 import { AZ_CLI_MISSING, resolveAzCli } from './support/az-cli';
@@ -59,6 +60,39 @@ suite('npm run rehearse, as a user runs it', () => {
     expect(output).toContain('-- the summary page an approver would read:');
     // Nothing of the rehearsal is left behind, and cdktf.out was not touched.
     expect(fs.existsSync(path.join(project.dir, 'cdktf.out'))).toBe(false);
+  });
+
+  it('on Ctrl-C, stops the running call, starts no later step and removes what it wrote, with exit 130', async () => {
+    const azDir = path.dirname(az!.command);
+    // A TMPDIR of its own: everything the rehearsal and the emulator write lands there, so an empty one after is the proof.
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rehearse-interrupt-'));
+    try {
+      const child = spawn(process.execPath, ['scripts/run.js', 'scripts/rehearse.ts', environment.name], {
+        cwd: project.dir,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, TMPDIR: tmp, PATH: `${azDir}${path.delimiter}${process.env.PATH}`, APIMCERT_AZURERM_PROVIDER_DIR: path.dirname((providers as { providers: { azurerm: string } }).providers.azurerm) },
+      });
+      let output = '';
+      let sent = false;
+      const read = (chunk: Buffer) => {
+        output += chunk;
+        // Once the plan job has an az or terraform call under way: Ctrl-C as a terminal sends it to node.
+        if (!sent && /^\[plan\] /m.test(output)) {
+          sent = true;
+          child.kill('SIGINT');
+        }
+      };
+      child.stdout.on('data', read);
+      child.stderr.on('data', read);
+      const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      expect(sent).toBe(true);
+      expect([status, output.match(/^error: .*$/m)?.[0]]).toEqual([130, 'error: interrupted (Ctrl-C): the rehearsal stopped and removed what it wrote']);
+      expect(output).toContain('interrupted: the running step is being stopped');
+      expect(output).not.toContain('== apply job');
+      expect(fs.readdirSync(tmp)).toEqual([]);
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
   });
 
   it('says what it needs, with exit 2, when it cannot rehearse', () => {

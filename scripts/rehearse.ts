@@ -12,7 +12,7 @@
 // reads (TF_VAR_<stem>_pfx_path / _pfx_password, PEM_FILE_<stem>); a certificate without one is rehearsed
 // with a self-signed certificate made for it.
 // Exit codes: 0 every step as a pipeline needs it; 1 a step failed or the second plan was not empty;
-// 2 usage, or nothing to rehearse with here.
+// 2 usage, or nothing to rehearse with here; 130 Ctrl-C (what the rehearsal wrote is removed first).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -57,7 +57,24 @@ runStep(async () => {
   const work = await makePrivateDirectory(`rehearse-${config.name}`);
   const steps: { step: string; ok: boolean; seconds: number; note?: string }[] = [];
   let rehearsal: Rehearsal | undefined;
+  // Ctrl-C must not end the rehearsal before its `finally`, which stops the emulator and removes what the
+  // rehearsal wrote (stand-in certificates with their passwords, the local state, the emulator's test CA).
+  // The command runner passes the signal on to the az or Terraform call running now (each has a process
+  // group of its own); with this listener it no longer ends the process itself, so the running step ends
+  // with its call, and no later step starts. A second Ctrl-C ends the process at once.
+  let interrupted = false;
+  const onInterrupt = () => {
+    if (interrupted) {
+      process.removeListener('SIGINT', onInterrupt);
+      process.kill(process.pid, 'SIGINT');
+      return;
+    }
+    interrupted = true;
+    out.warn('interrupted: the running step is being stopped, then what the rehearsal wrote is removed (Ctrl-C again ends it at once)');
+  };
+  process.on('SIGINT', onInterrupt);
   const timed = async <T>(step: string, run: () => Promise<T>, ok: (result: T) => boolean | string): Promise<T> => {
+    if (interrupted) throw new StepFailure('interrupted');
     out.info('');
     out.info(`== ${step}`);
     const started = Date.now();
@@ -108,10 +125,16 @@ runStep(async () => {
     showSummary(out, again.summary);
     const { tools } = rehearsal.job('expiry-report');
     await timed('expiry report (from the emulated Azure)', () => reportCertificates(tools, { manifest: readStackManifest(stackDir), source: { kind: 'azure' } }), (code) => code === 0 || `exit ${code}`);
+    if (interrupted) throw new StepFailure('interrupted');
+  } catch (error) {
+    // Exit 130, as a shell reports Ctrl-C, whatever the interrupted step made of it.
+    if (interrupted) throw new StepFailure(`interrupted (Ctrl-C): the rehearsal stopped${keep ? '' : ' and removed what it wrote'}`, 130);
+    throw error;
   } finally {
     await rehearsal?.stop();
     if (keep) out.info(`kept: ${work.path} (job directories with their summaries, the plans, the local state: it holds the certificates and their passwords)`);
     else work.remove();
+    process.removeListener('SIGINT', onInterrupt);
   }
 
   out.info('');
