@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -16,6 +17,7 @@ import { AZ_CLI_MISSING, azCliRunner, resolveAzCli } from './support/az-cli';
 import { FakeTerraform } from './support/fake-terraform';
 import { makePfx, randomPassword } from './support/openssl';
 import { describeWith, TOOLS } from './support/required-tools';
+import { projectWithEnvironments } from './support/test-project';
 
 // The project's own operational steps (operations/) with the REAL az CLI, through the loopback proxy, against
 // the emulator of Entra ID, ARM, Key Vault and API Management (support/azure-emulator): the provider check,
@@ -132,5 +134,38 @@ describeWith(az !== undefined && TOOLS.openssl(), az ? 'openssl' : AZ_CLI_MISSIN
     expect([code, out.trim()]).toEqual([0, expect.stringMatching(new RegExp(`^${CERT}: Key Vault [0-9A-F]{4}…[0-9A-F]{4}, expires \\d{4}-\\d{2}-\\d{2} \\(\\d+ days left\\); APIM serves it$`))]);
     // The report opened the firewall for its reads and closed it.
     expect(emulator.state.vaultByName(VAULT)!.properties.networkAcls!.ipRules!.map((r) => r.value)).toEqual(['52.10.20.0/24']);
+  });
+
+  it('on Ctrl-C during npm run cert:report, still removes the rule it let through the firewall, and ends with 130', async () => {
+    const project = projectWithEnvironments([environment]);
+    try {
+      const seen = emulator.requests.length;
+      const child = spawn(process.execPath, ['scripts/run.js', 'scripts/cert-report.ts', environment.name], {
+        cwd: project.dir,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...azEnv(), PATH: `${path.dirname(az!.command)}${path.delimiter}${process.env.PATH}` },
+      });
+      let output = '';
+      child.stdout.on('data', (chunk) => (output += chunk));
+      child.stderr.on('data', (chunk) => (output += chunk));
+      const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+      // Ctrl-C once the report has read through the opened firewall: its next az call is under way.
+      let sent = false;
+      const poll = setInterval(() => {
+        if (!sent && emulator.requests.slice(seen).some((r) => r.host === `${VAULT}.vault.azure.net` && r.status === 200)) {
+          sent = true;
+          child.kill('SIGINT');
+        }
+      }, 20);
+      const status = await closed;
+      clearInterval(poll);
+      expect(sent).toBe(true);
+      expect([status, output.match(/^error: .*$/m)?.[0]]).toEqual([130, expect.any(String)]);
+      expect(output).toContain(`vault ${VAULT}: removed ${AGENT}/32`);
+      // The rule it added is gone: only the configured one is left.
+      expect(emulator.state.vaultByName(VAULT)!.properties.networkAcls!.ipRules!.map((r) => r.value)).toEqual(['52.10.20.0/24']);
+    } finally {
+      project.remove();
+    }
   });
 });

@@ -8,13 +8,15 @@
 //                write it to a file).
 // The warning threshold is the environment's expiryWarnings.daysBeforeExpiry unless --warn-days says otherwise.
 // Exit codes: 0 every declared certificate found, read and fine; 1 one needs action; 2 one could not be
-// judged, the report could not be made, or a usage error.
+// judged, the report could not be made, or a usage error; 128 + the signal's number when stopped by Ctrl-C
+// (130), SIGTERM or SIGHUP, after the report's cleanup.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { deploymentManifest } from '../config/deployment-manifest';
 import { loadEnvironments, selectEnvironments } from '../config/load-environments';
 import { environments } from '../environments';
 import { reportCertificates } from '../operations/certificate-report';
+import { watchInterruptions } from '../operations/interruptions';
 import { withoutSecrets } from '../operations/azure-cli';
 import { runStep } from '../operations/run-step';
 import { readStackManifest } from '../operations/stack-manifest';
@@ -27,7 +29,13 @@ import { printable } from '../text/printable';
 const USAGE = 'usage: npm run cert:report -- <env> [--from azure|state] [--warn-days N] [--json]   |   npm run cert:report -- --state-json FILE [--env <env>] [--warn-days N] [--json]';
 const root = path.resolve(__dirname, '..');
 
-runStep(async () => {
+// A signal lets the report finish its cleanup (the rule it let through the vault's firewall is removed, the
+// state's working directory deleted) before the command ends with the signal's status.
+const interruptions = watchInterruptions();
+
+runStep(() => interruptions.settle(report));
+
+async function report(): Promise<number> {
   const argv = process.argv.slice(2);
   let name: string | undefined;
   let stateFile: string | undefined;
@@ -45,7 +53,7 @@ runStep(async () => {
     else throw new StepFailure(`cert:report: ${arg === '--warn-days' ? '--warn-days needs a whole number of days' : `unexpected argument ${printable(arg)}`}\n${USAGE}`, 2);
   }
   if (!name && !stateFile) throw new StepFailure(`cert:report: name the environment, or give --state-json FILE\n${USAGE}`, 2);
-  const tools = defaultTools();
+  const tools = defaultTools(process.env, interruptions.signal);
   const config = name ? selectEnvironments(loadEnvironments(environments), [name])[0] : undefined;
   if (stateFile) {
     let text: string;
@@ -70,4 +78,4 @@ runStep(async () => {
   if (synth.status !== 0) throw new StepFailure('synth failed (above); no report', 2);
   const stackDir = path.join(path.resolve(root, process.env.CDKTF_OUTDIR ?? 'cdktf.out'), 'stacks', config!.name);
   return reportCertificates(tools, { manifest: readStackManifest(stackDir), source: { kind: 'state', stackDir }, warnDays, json });
-});
+}

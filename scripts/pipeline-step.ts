@@ -7,12 +7,14 @@
  *   expiry-report <stack dir> <summary> the weekly report, from Azure as it is now
  *   install-terraform <version> <dir>   Terraform for this agent's OS and architecture, checked
  *   require-reviewers                   GitHub: the apply job's environment must have required reviewers
- * Exit statuses: 0 done; 1 a failure or refusal, named on one line; 2 a usage error or a crash.
+ * Exit statuses: 0 done; 1 a failure or refusal, named on one line; 2 a usage error or a crash; 128 + the
+ * signal's number when stopped by SIGINT (130), SIGTERM or SIGHUP, after the step's own cleanup.
  */
 import { applyStack, closeFirewall } from '../operations/apply-stack';
 import { refreshStack } from '../operations/apim-refresh';
 import { reportCertificates } from '../operations/certificate-report';
 import { installTerraform } from '../operations/install-terraform';
+import { watchInterruptions } from '../operations/interruptions';
 import { planStack } from '../operations/plan-stack';
 import { requireReviewers } from '../operations/required-reviewers';
 import { runStep } from '../operations/run-step';
@@ -22,9 +24,16 @@ import { StepFailure } from '../operations/step-failure';
 
 const USAGE = 'usage: node scripts/run.js scripts/pipeline-step.ts plan|apply|close-firewall|apim-refresh|expiry-report <stack dir> [<dir or file>] | install-terraform <version> <dir> | require-reviewers';
 
-runStep(async () => {
+// A signal that reaches the step (SIGINT or SIGTERM of a cancelled job, Ctrl-C where a step is run by hand)
+// lets its own cleanup run first: the firewall rule it opened removed, its clear files deleted. The
+// close-firewall step, which the pipelines run always, stays the backstop for a step killed outright.
+const interruptions = watchInterruptions();
+
+runStep(() => interruptions.settle(runPipelineStep));
+
+async function runPipelineStep(): Promise<number | void> {
   const [step, first, second] = process.argv.slice(2);
-  const tools = defaultTools();
+  const tools = defaultTools(process.env, interruptions.signal);
   const need = (value: string | undefined) => {
     if (!value) throw new StepFailure(USAGE, 2);
     return value;
@@ -51,4 +60,4 @@ runStep(async () => {
     default:
       throw new StepFailure(USAGE, 2);
   }
-});
+}

@@ -12,7 +12,8 @@
 // reads (TF_VAR_<stem>_pfx_path / _pfx_password, PEM_FILE_<stem>); a certificate without one is rehearsed
 // with a self-signed certificate made for it.
 // Exit codes: 0 every step as a pipeline needs it; 1 a step failed or the second plan was not empty;
-// 2 usage, or nothing to rehearse with here; 130 Ctrl-C (what the rehearsal wrote is removed first).
+// 2 usage, or nothing to rehearse with here; 128 + the signal's number for Ctrl-C (130), SIGTERM or SIGHUP
+// (what the rehearsal wrote is removed first).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -25,6 +26,7 @@ import { environments } from '../environments';
 import { withoutSecrets } from '../operations/azure-cli';
 import { reportCertificates } from '../operations/certificate-report';
 import { findExecutable, processRunner } from '../operations/command-runner';
+import { exitStatusOf, watchInterruptions } from '../operations/interruptions';
 import { makePrivateDirectory } from '../operations/private-directory';
 import { runStep } from '../operations/run-step';
 import { readStackManifest } from '../operations/stack-manifest';
@@ -57,24 +59,11 @@ runStep(async () => {
   const work = await makePrivateDirectory(`rehearse-${config.name}`);
   const steps: { step: string; ok: boolean; seconds: number; note?: string }[] = [];
   let rehearsal: Rehearsal | undefined;
-  // Ctrl-C must not end the rehearsal before its `finally`, which stops the emulator and removes what the
-  // rehearsal wrote (stand-in certificates with their passwords, the local state, the emulator's test CA).
-  // The command runner passes the signal on to the az or Terraform call running now (each has a process
-  // group of its own); with this listener it no longer ends the process itself, so the running step ends
-  // with its call, and no later step starts. A second Ctrl-C ends the process at once.
-  let interrupted = false;
-  const onInterrupt = () => {
-    if (interrupted) {
-      process.removeListener('SIGINT', onInterrupt);
-      process.kill(process.pid, 'SIGINT');
-      return;
-    }
-    interrupted = true;
-    out.warn('interrupted: the running step is being stopped, then what the rehearsal wrote is removed (Ctrl-C again ends it at once)');
-  };
-  process.on('SIGINT', onInterrupt);
+  // A signal (Ctrl-C) ends the rehearsal through its `finally`, which stops the emulator and removes what the
+  // rehearsal wrote: stand-in certificates with their passwords, the local state, the emulator's test CA.
+  const interruptions = watchInterruptions();
   const timed = async <T>(step: string, run: () => Promise<T>, ok: (result: T) => boolean | string): Promise<T> => {
-    if (interrupted) throw new StepFailure('interrupted');
+    interruptions.checkpoint();
     out.info('');
     out.info(`== ${step}`);
     const started = Date.now();
@@ -125,16 +114,17 @@ runStep(async () => {
     showSummary(out, again.summary);
     const { tools } = rehearsal.job('expiry-report');
     await timed('expiry report (from the emulated Azure)', () => reportCertificates(tools, { manifest: readStackManifest(stackDir), source: { kind: 'azure' } }), (code) => code === 0 || `exit ${code}`);
-    if (interrupted) throw new StepFailure('interrupted');
+    interruptions.checkpoint();
   } catch (error) {
-    // Exit 130, as a shell reports Ctrl-C, whatever the interrupted step made of it.
-    if (interrupted) throw new StepFailure(`interrupted (Ctrl-C): the rehearsal stopped${keep ? '' : ' and removed what it wrote'}`, 130);
+    // The shell's status for the signal (130 for Ctrl-C), whatever the interrupted step made of it.
+    const signal = interruptions.received;
+    if (signal) throw new StepFailure(`stopped by ${signal}: the rehearsal ended${keep ? '' : ' and removed what it wrote'}`, exitStatusOf(signal));
     throw error;
   } finally {
     await rehearsal?.stop();
     if (keep) out.info(`kept: ${work.path} (job directories with their summaries, the plans, the local state: it holds the certificates and their passwords)`);
     else work.remove();
-    process.removeListener('SIGINT', onInterrupt);
+    interruptions.dispose();
   }
 
   out.info('');
