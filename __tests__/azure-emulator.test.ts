@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { azEnvironment, encodeJwt, startAzureEmulator, type AzureEmulator, type RecordedRequest } from '../emulator';
+import { makeStandInCertificate } from '../emulator/stand-in-certificates';
 import { AZ_CLI_MISSING, resolveAzCli } from './support/az-cli';
 import { makePfx, randomPassword } from './support/openssl';
 import { describeWith, TOOLS } from './support/required-tools';
@@ -309,6 +310,27 @@ describeWith(az !== undefined && TOOLS.openssl(), az ? 'openssl' : AZ_CLI_MISSIN
       expect(accounts.map((a) => a.id)).toEqual([SUBSCRIPTION]);
       expect(requests[0].body).toMatchObject({ grant_type: 'client_credentials', client_secret: `<${secret.length} chars>` });
       expect(JSON.stringify(emulator.requests)).not.toContain(secret);
+    });
+
+    it('a service principal with a certificate credential logs in with the key of a registered certificate only: no secret on the command line', async () => {
+      const pem = (file: string, block: 'CERTIFICATE' | 'PRIVATE KEY') => new RegExp(`-----BEGIN ${block}-----[\\s\\S]+?-----END ${block}-----\\n?`).exec(fs.readFileSync(file, 'utf8'))![0];
+      const registered = makeStandInCertificate(work, 'login-registered', { format: 'pem' }).file;
+      const other = makeStandInCertificate(work, 'login-other', { format: 'pem' }).file;
+      // The registered certificate, but signed with another key: what only a forged assertion would be.
+      const forged = path.join(work, 'login-forged.pem');
+      fs.writeFileSync(forged, pem(registered, 'CERTIFICATE') + pem(other, 'PRIVATE KEY'), { mode: 0o600 });
+      const sp = emulator.state.addPrincipal({ appId: crypto.randomUUID(), displayName: 'certificate-login', type: 'ServicePrincipal', certificates: [pem(registered, 'CERTIFICATE')] });
+      emulator.state.assignRole(sp.objectId, 'Reader', `/subscriptions/${SUBSCRIPTION}`, { effectiveImmediately: true });
+      const login = (file: string) => run('login', '--service-principal', '-u', sp.appId!, '--certificate', file, '--tenant', emulator.state.tenantId, '-o', 'json');
+      const unregistered = await login(other);
+      expect([unregistered.code !== 0, unregistered.stderr]).toEqual([true, expect.stringContaining('AADSTS700027: The certificate with identifier used to sign the client assertion is not registered on application')]);
+      const badSignature = await login(forged);
+      expect([badSignature.code !== 0, badSignature.stderr]).toEqual([true, expect.stringContaining('AADSTS700027: Client assertion failed signature validation.')]);
+      const [accepted, requests] = await during(() => login(registered));
+      expect([accepted.code, (JSON.parse(accepted.stdout) as { id: string }[]).map((a) => a.id)]).toEqual([0, [SUBSCRIPTION]]);
+      const grant = requests.find((r) => r.path.endsWith('/oauth2/v2.0/token'))!;
+      expect(grant.body).toMatchObject({ grant_type: 'client_credentials', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer' });
+      expect(grant.body).not.toHaveProperty('client_secret');
     });
 
     it('the proxy listens on loopback and refuses a host it does not emulate with 502', async () => {

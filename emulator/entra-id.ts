@@ -4,8 +4,8 @@ import type { AzureState, Principal } from './state';
 
 /**
  * Microsoft Entra ID on login.microsoftonline.com, as much of it as MSAL Python (inside az) uses for a
- * service principal: tenant discovery and the client-credentials grant (with a client secret or a federated
- * client assertion). There is no REST spec for Entra ID in Azure/azure-rest-api-specs; shapes follow
+ * service principal: tenant discovery and the client-credentials grant (with a client secret, a certificate
+ * credential or a federated client assertion). There is no REST spec for Entra ID in Azure/azure-rest-api-specs; shapes follow
  * OpenID Connect Discovery 1.0 and the Microsoft identity platform docs ("OAuth 2.0 client credentials
  * flow", "Access token claims reference", "AADSTS error codes").
  */
@@ -137,7 +137,7 @@ export class EntraId {
     });
   }
 
-  /** The client-credentials grant: client_secret, or client_assertion (a federated token). */
+  /** The client-credentials grant: client_secret, or client_assertion (signed with a registered certificate, or a federated token). */
   private token(tenant: string, request: EmulatorRequest, context: RequestContext): EmulatorResponse {
     if (!this.knownTenant(tenant)) return aadError(400, 'invalid_request', 90002, `Tenant '${tenant}' not found.`);
     const form = formBody(request);
@@ -148,7 +148,7 @@ export class EntraId {
     }
     context.principalId = principal.objectId;
     if (form.client_assertion !== undefined) {
-      const refusal = this.checkAssertion(principal, form.client_assertion, form.client_assertion_type);
+      const refusal = this.checkAssertion(principal, form.client_assertion, form.client_assertion_type, `https://login.microsoftonline.com/${tenant}/oauth2/v2.0/token`);
       if (refusal) return refusal;
     } else if (form.client_secret !== undefined) {
       if (!principal.clientSecret || form.client_secret !== principal.clientSecret) {
@@ -164,7 +164,7 @@ export class EntraId {
     return json(200, { token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: accessToken });
   }
 
-  private checkAssertion(principal: Principal, assertion: string, assertionType: string | undefined): EmulatorResponse | undefined {
+  private checkAssertion(principal: Principal, assertion: string, assertionType: string | undefined, tokenEndpoint: string): EmulatorResponse | undefined {
     if (assertionType !== 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer') {
       return aadError(400, 'invalid_request', 90014, `The client_assertion_type '${assertionType}' is not supported.`);
     }
@@ -173,6 +173,9 @@ export class EntraId {
     if (typeof claims.exp === 'number' && claims.exp * 1000 < this.state.now()) {
       return aadError(400, 'invalid_client', 700024, 'Client assertion is not within its valid time range.');
     }
+    // Issued by the application itself: a certificate credential. A federated token comes from another
+    // issuer (GitHub's carries an x5t of its own, so the header cannot tell them apart).
+    if (claims.iss === principal.appId && claims.sub === principal.appId) return this.checkCertificateAssertion(principal, assertion, claims, tokenEndpoint);
     const audiences = Array.isArray(claims.aud) ? claims.aud.map(String) : [String(claims.aud)];
     const matches = (principal.federatedCredentials ?? []).some(
       (fic) => fic.issuer === claims.iss && fic.subject === claims.sub && audiences.some((aud) => (fic.audiences ?? ['api://AzureADTokenExchange']).includes(aud)),
@@ -180,6 +183,55 @@ export class EntraId {
     if (!matches) {
       return aadError(400, 'invalid_client', 70021, `No matching federated identity record found for presented assertion. Assertion Issuer: '${claims.iss}'. Assertion Subject: '${claims.sub}'. Assertion Audience: '${audiences.join(',')}'.`);
     }
+    return undefined;
+  }
+
+  private checkCertificateAssertion(principal: Principal, assertion: string, claims: Record<string, unknown>, tokenEndpoint: string): EmulatorResponse | undefined {
+    const header = decodeJwtHeader(assertion) ?? {};
+    const certificate = certificateFor(principal, header);
+    const keyId = String(header['x5t#S256'] ?? header.x5t);
+    if (!certificate) return aadError(401, 'invalid_client', 700027, `The certificate with identifier used to sign the client assertion is not registered on application. [Reason - The key was not found., Thumbprint of key used by client: '${keyId}']`);
+    if (!verifiesWith(certificate, assertion, header.alg)) return aadError(401, 'invalid_client', 700027, 'Client assertion failed signature validation.');
+    if (claims.aud !== tokenEndpoint) return aadError(400, 'invalid_request', 50027, `JWT token is invalid or malformed: its audience '${String(claims.aud)}' is not the token endpoint ${tokenEndpoint}.`);
+    if (typeof claims.nbf === 'number' && claims.nbf * 1000 > this.state.now() + 300_000) return aadError(400, 'invalid_client', 700024, 'Client assertion is not within its valid time range.');
+    return undefined;
+  }
+}
+
+/**
+ * A certificate credential (Microsoft Learn, "Microsoft identity platform application authentication certificate
+ * credentials"): a JWT the application signs with the key of a certificate registered on it, naming that
+ * certificate by its base64url SHA-256 thumbprint (`x5t#S256`, signed PS256: RSA-PSS, SHA-256) or, as the page
+ * gave it before, its SHA-1 one (`x5t`, RS256); `iss` and `sub` the client id, `aud` the token endpoint.
+ * az 2.91 hands MSAL the certificate's SHA-1 thumbprint, so it sends RS256 with x5t (given a certificate
+ * instead, MSAL sends PS256 with x5t#S256: msal/application.py). The signature is checked against the
+ * registered certificate's public key, so only the holder of the private key gets a token.
+ */
+function certificateFor(principal: Principal, header: Record<string, unknown>): crypto.X509Certificate | undefined {
+  // MSAL Python pads its base64url thumbprints with "=" (base64.urlsafe_b64encode); the comparison does not.
+  const unpadded = (value: unknown) => (typeof value === 'string' ? value.replace(/=+$/, '') : undefined);
+  const [sha256, sha1] = [unpadded(header['x5t#S256']), unpadded(header.x5t)];
+  return (principal.certificates ?? [])
+    .map((pem) => new crypto.X509Certificate(pem))
+    .find((certificate) =>
+      sha256 !== undefined ? crypto.createHash('sha256').update(certificate.raw).digest('base64url') === sha256 : crypto.createHash('sha1').update(certificate.raw).digest('base64url') === sha1,
+    );
+}
+
+function verifiesWith(certificate: crypto.X509Certificate, assertion: string, algorithm: unknown): boolean {
+  const [headerPart, payloadPart, signaturePart] = assertion.split('.');
+  const signed = Buffer.from(`${headerPart}.${payloadPart}`);
+  const signature = Buffer.from(signaturePart ?? '', 'base64url');
+  if (algorithm === 'PS256') return crypto.verify('sha256', signed, { key: certificate.publicKey, padding: crypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, signature);
+  if (algorithm === 'RS256') return crypto.verify('sha256', signed, certificate.publicKey, signature);
+  return false;
+}
+
+export function decodeJwtHeader(token: string): Record<string, unknown> | undefined {
+  try {
+    const header = JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString('utf8')) as unknown;
+    return header && typeof header === 'object' ? (header as Record<string, unknown>) : undefined;
+  } catch {
     return undefined;
   }
 }

@@ -9,6 +9,7 @@ import { planStack } from '../operations/plan-stack';
 import { memoryLog, type StepLog } from '../operations/step-log';
 import type { StepTools } from '../operations/step-tools';
 import { azEnvironment, seedPrivateDnsZone, seedVirtualNetwork, startAzureEmulator, type AzureEmulator } from './index';
+import { makeStandInCertificate } from './stand-in-certificates';
 
 /**
  * One environment's pipeline rehearsed against the Azure emulator: the project's own steps (the plan job:
@@ -82,8 +83,12 @@ export class Rehearsal {
     const emulator = await startAzureEmulator({ rbacDelayMs: o.rbacPropagationMs ?? 21_000, clientAddress: REHEARSAL_AGENT_ADDRESS });
     try {
       const subscription = o.config.subscriptionId ?? REHEARSAL_SUBSCRIPTION;
+      // Terraform's login takes the secret from its environment; az's takes a certificate, so that no secret
+      // is ever on a command line (`az login -p` would put one there).
       const clientSecret = crypto.randomBytes(24).toString('base64url');
-      const deployer = seedLandingZone(emulator, o.config, subscription, clientSecret);
+      const login = makeStandInCertificate(o.work, 'az-login', { format: 'pem' });
+      const loginCertificate = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(fs.readFileSync(login.file, 'utf8'))![0];
+      const deployer = seedLandingZone(emulator, o.config, subscription, { clientSecret, certificates: [loginCertificate] });
       const clean = Object.fromEntries(Object.entries(o.base ?? process.env).filter(([name]) => !INHERITED.test(name)));
       const env: NodeJS.ProcessEnv = {
         ...azEnvironment(emulator, clean),
@@ -100,8 +105,8 @@ export class Rehearsal {
         ARM_CLIENT_SECRET: clientSecret,
         ARM_TENANT_ID: emulator.state.tenantId,
       };
-      const login = await o.az(['login', '--service-principal', '-u', deployer.appId, '-p', clientSecret, '--tenant', emulator.state.tenantId, '-o', 'none'], { env, timeoutMs: 60_000 });
-      if (login.status !== 0) throw new Error(`az login to the emulator failed: ${login.stderr.trim().split('\n').pop() ?? ''}`);
+      const loggedIn = await o.az(['login', '--service-principal', '-u', deployer.appId, '--certificate', login.file, '--tenant', emulator.state.tenantId, '-o', 'none'], { env, timeoutMs: 60_000 });
+      if (loggedIn.status !== 0) throw new Error(`az login to the emulator failed: ${loggedIn.stderr.trim().split('\n').pop() ?? ''}`);
       return new Rehearsal(emulator, env, subscription, o);
     } catch (error) {
       await emulator.stop();
@@ -186,7 +191,7 @@ export class Rehearsal {
 }
 
 /** The landing zone the environment expects; returns the pipeline's principal. */
-function seedLandingZone(emulator: AzureEmulator, config: EnvironmentConfig, subscription: string, clientSecret: string): { appId: string } {
+function seedLandingZone(emulator: AzureEmulator, config: EnvironmentConfig, subscription: string, credentials: { clientSecret: string; certificates: string[] }): { appId: string } {
   const { state } = emulator;
   state.addSubscription(subscription, config.name, Object.fromEntries(PROVIDERS.map((p) => [p, 'Registered'])));
   const group = (name: string) => state.resourceGroup(subscription, name) ?? state.addResourceGroup(subscription, name, config.location);
@@ -214,7 +219,7 @@ function seedLandingZone(emulator: AzureEmulator, config: EnvironmentConfig, sub
   // The pipeline's service principal: one of the environment's deployers (the stack grants it Key Vault
   // access itself), Owner of the subscription (it creates role assignments).
   const deployer = config.deployers.find((d) => d.type === 'ServicePrincipal') ?? config.deployers[0];
-  const principal = state.addPrincipal({ objectId: deployer?.objectId ?? crypto.randomUUID(), appId: crypto.randomUUID(), displayName: `${config.name} pipeline (rehearsal)`, type: 'ServicePrincipal', clientSecret });
+  const principal = state.addPrincipal({ objectId: deployer?.objectId ?? crypto.randomUUID(), appId: crypto.randomUUID(), displayName: `${config.name} pipeline (rehearsal)`, type: 'ServicePrincipal', ...credentials });
   state.assignRole(principal.objectId, 'Owner', `/subscriptions/${subscription}`, { effectiveImmediately: true });
   return { appId: principal.appId! };
 }

@@ -15,6 +15,8 @@ export interface Principal {
   readonly displayName: string;
   readonly type: 'ServicePrincipal' | 'ManagedIdentity' | 'User';
   readonly clientSecret?: string;
+  /** Certificate credentials: the PEM certificates whose keys may sign its client assertions. */
+  readonly certificates?: readonly string[];
   /** Federated identity credentials: a client_assertion must carry one of these issuer/subject pairs. */
   readonly federatedCredentials?: readonly { issuer: string; subject: string; audiences?: readonly string[] }[];
 }
