@@ -24,16 +24,18 @@ import { StepFailure } from '../operations/step-failure';
 
 const USAGE = 'usage: node scripts/run.js scripts/pipeline-step.ts plan|apply|close-firewall|apim-refresh|expiry-report <stack dir> [<dir or file>] | install-terraform <version> <dir> | require-reviewers';
 
-// A signal that reaches the step (SIGINT or SIGTERM of a cancelled job, Ctrl-C where a step is run by hand)
-// lets its own cleanup run first: the firewall rule it opened removed, its clear files deleted. The
-// close-firewall step, which the pipelines run always, stays the backstop for a step killed outright.
-const interruptions = watchInterruptions();
+// A signal that reaches a step with something to undo (SIGINT or SIGTERM of a cancelled job, Ctrl-C where a
+// step is run by hand) lets its own cleanup run first: the firewall rule it opened removed, its clear files
+// deleted. The close-firewall step, which the pipelines run always, stays the backstop for a step killed
+// outright. The other steps (a download, an API read) end at once, as Node does by default.
+const CLEANS_UP = ['plan', 'apply', 'close-firewall', 'apim-refresh', 'expiry-report'];
+const interruptions = CLEANS_UP.includes(process.argv[2] ?? '') ? watchInterruptions() : undefined;
 
-runStep(() => interruptions.settle(runPipelineStep));
+runStep(() => (interruptions ? interruptions.settle(runPipelineStep) : runPipelineStep()));
 
 async function runPipelineStep(): Promise<number | void> {
   const [step, first, second] = process.argv.slice(2);
-  const tools = defaultTools(process.env, interruptions.signal);
+  const tools = defaultTools(process.env, interruptions?.signal);
   const need = (value: string | undefined) => {
     if (!value) throw new StepFailure(USAGE, 2);
     return value;
