@@ -4,7 +4,8 @@ import path from 'node:path';
 import { deploymentManifest } from '../config/deployment-manifest';
 import type { EnvironmentConfig } from '../config/environment-config';
 import { refreshApimCertificates } from '../operations/apim-refresh';
-import { AzureCli } from '../operations/azure-cli';
+import { AzureCli, AzureCliError } from '../operations/azure-cli';
+import { type CommandRunner, interruptible } from '../operations/command-runner';
 import { memoryLog } from '../operations/step-log';
 import { FakeAzure } from './support/fake-azure';
 import { instantClock } from './support/stack-directory';
@@ -41,8 +42,8 @@ describe("the APIM refresh after an apply: APIM serves Key Vault's current versi
     azure.apimRefreshLagReads = 2;
     const log = memoryLog();
     const clock = instantClock();
-    const refresh = (timeoutMs = 300_000) =>
-      refreshApimCertificates({ az: new AzureCli({ run: azure.run, subscription: SUBSCRIPTION, env: {} }), manifest: deploymentManifest(config), log, clock, timeoutMs, pollMs: 15_000, workDir: dir });
+    const refresh = (timeoutMs = 300_000, run: CommandRunner = azure.run) =>
+      refreshApimCertificates({ az: new AzureCli({ run, subscription: SUBSCRIPTION, env: {} }), manifest: deploymentManifest(config), log, clock, timeoutMs, pollMs: 15_000, workDir: dir });
     return { azure, log, refresh, clock };
   }
 
@@ -61,6 +62,20 @@ describe("the APIM refresh after an apply: APIM serves Key Vault's current versi
     const patch = azure.commands('rest').find((args) => args.includes('patch'))!;
     expect(patch).toEqual(expect.arrayContaining(['--headers', 'If-Match=*', '--body', `@${path.join(dir, 'backend-mtls_backend.json')}`]));
     expect(azure.backends.get('mtls-backend')).toEqual([NEW.thumbprint]);
+  });
+
+  it('ends at a signal: the call it stopped is not a failed certificate, and the next certificate is not begun', async () => {
+    const { azure, log, refresh } = setup();
+    const interrupted = new AbortController();
+    const run: CommandRunner = async (args, options) => {
+      // Ctrl-C while APIM is being read back for the first certificate.
+      if (args.includes('get') && args.some((a) => a.includes('/certificates/mtls-backend?'))) interrupted.abort();
+      return azure.run(args, options);
+    };
+    const error = await refresh(300_000, interruptible(run, interrupted.signal)).then(() => undefined, (e: unknown) => e);
+    expect((error as AzureCliError).kind).toBe('interrupted');
+    expect(azure.commands('rest').filter((args) => args.some((a) => a.includes('partner-orders')))).toEqual([]);
+    expect(log.text()).not.toContain('error:');
   });
 
   it('names the certificate whose Key Vault read fails, and goes on with the others', async () => {

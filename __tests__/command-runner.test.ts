@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { findExecutable, processRunner, windowsBatchCommandLine } from '../operations/command-runner';
+import { findExecutable, interruptible, processRunner, windowsBatchCommandLine } from '../operations/command-runner';
 import { withoutSecrets } from '../operations/azure-cli';
 import { makePrivateDirectory, sweepLeftovers, windowsAclArguments } from '../operations/private-directory';
 import { shellQuote } from '../preflight/openssl-commands';
@@ -69,6 +69,33 @@ describe('starting a tool', () => {
     for (let i = 0; i < 100 && alive(); i++) await new Promise((resolve) => setTimeout(resolve, 20));
     expect(alive()).toBe(false);
     fs.rmSync(path.dirname(pidFile), { recursive: true, force: true });
+  });
+
+  it("does not pass Ctrl-C on to a cleanup's call: a second Ctrl-C cannot leave a vault's rule behind", async () => {
+    if (process.platform === 'win32') return; // POSIX process groups and signals
+    const pidFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'interrupt-')), 'child.pid');
+    const child = spawn(process.execPath, [path.join(__dirname, '..', 'scripts', 'run.js'), path.join(__dirname, 'support', 'interrupt-probe.ts'), pidFile, 'cleanup'], { stdio: 'ignore' });
+    for (let i = 0; i < 500 && !fs.existsSync(pidFile); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    child.kill('SIGINT');
+    const ended = await new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    expect(ended).toBe(0);
+    // The call ended by itself, with exit 0, not by the SIGINT.
+    expect(JSON.parse(fs.readFileSync(`${pidFile}.result`, 'utf8'))).toEqual([0, null]);
+    fs.rmSync(path.dirname(pidFile), { recursive: true, force: true });
+  });
+
+  it("after a command's signal, begins no call and stops the one under way, except a cleanup's", async () => {
+    const interrupted = new AbortController();
+    const run = interruptible(processRunner(process.execPath), interrupted.signal);
+    const marker = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'interruptible-')), 'ran');
+    setTimeout(() => interrupted.abort(), 200);
+    const underWay = await run(['-e', 'setTimeout(() => {}, 20000)']);
+    expect([underWay.failure, underWay.status]).toEqual(['cancelled', null]);
+    const notBegun = await run(['-e', `require('node:fs').writeFileSync(${JSON.stringify(marker)}, '')`]);
+    expect([notBegun.failure, notBegun.stderr, fs.existsSync(marker)]).toEqual(['cancelled', 'not begun: the command was interrupted', false]);
+    const cleanup = await run(['-e', `require('node:fs').writeFileSync(${JSON.stringify(marker)}, '')`], { cleanup: true });
+    expect([cleanup.status, fs.existsSync(marker)]).toEqual([0, true]);
+    fs.rmSync(path.dirname(marker), { recursive: true, force: true });
   });
 
   it('never gives az the certificate secrets, the plan key or a client secret', () => {

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { AzureCliError } from '../operations/azure-cli';
 import { watchInterruptions } from '../operations/interruptions';
 import { StepFailure } from '../operations/step-failure';
 
@@ -17,8 +18,10 @@ describe('a command that has something to undo, on a signal', () => {
     const interruptions = watchInterruptions(process);
     process.emit('SIGINT');
     expect(() => interruptions.checkpoint()).toThrow(new StepFailure('stopped by SIGINT; the steps after this one were not run', 130));
-    // Ctrl-C reaches Terraform from the terminal: nothing here stops it a second time.
+    // Ctrl-C reaches Terraform from the terminal: nothing here stops it a second time. The az calls and the
+    // waits stop.
     expect(interruptions.signal.aborted).toBe(false);
+    expect(interruptions.interrupted.aborted).toBe(true);
     const finished = (await failure(interruptions.settle(async () => 0))) as StepFailure;
     expect([finished.message, finished.exitCode]).toEqual(['stopped by SIGINT', 130]);
     const failed = (await failure(interruptions.settle(async () => Promise.reject(new StepFailure('terraform plan failed (exit 1)', 1))))) as StepFailure;
@@ -35,9 +38,28 @@ describe('a command that has something to undo, on a signal', () => {
     }
   });
 
-  it('names the first signal, and lets a crash stay a crash', async () => {
+  it('ends with 130 when the az call in flight was the one Ctrl-C stopped', async () => {
     const process = new EventEmitter();
     const interruptions = watchInterruptions(process);
+    process.emit('SIGINT');
+    const stopped = (await failure(interruptions.settle(async () => Promise.reject(new AzureCliError('interrupted', 'reading vault kv-x', 'the command was interrupted'))))) as StepFailure;
+    expect(stopped).toBeInstanceOf(StepFailure);
+    expect([stopped.message, stopped.exitCode]).toEqual(['stopped by SIGINT while reading vault kv-x', 130]);
+  });
+
+  it('answers a second signal with one line: the cleanup goes on', () => {
+    const process = new EventEmitter();
+    const notices: string[] = [];
+    watchInterruptions(process, (line) => notices.push(line));
+    process.emit('SIGINT');
+    expect(notices).toEqual([]);
+    process.emit('SIGINT');
+    expect(notices).toEqual(['SIGINT: still cleaning up after SIGINT (what this command opened or wrote is being removed, each call bounded); it ends by itself']);
+  });
+
+  it('names the first signal, and lets a crash stay a crash', async () => {
+    const process = new EventEmitter();
+    const interruptions = watchInterruptions(process, () => undefined);
     process.emit('SIGTERM');
     process.emit('SIGINT');
     expect(interruptions.received).toBe('SIGTERM');

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { deploymentManifest } from '../config/deployment-manifest';
 import type { EnvironmentConfig } from '../config/environment-config';
 import { acceptAgentAddress, agentAddress } from '../operations/agent-address';
-import { AzureCli } from '../operations/azure-cli';
+import { AzureCli, AzureCliError } from '../operations/azure-cli';
+import { type CommandRunner, interruptible } from '../operations/command-runner';
 import { memoryLog } from '../operations/step-log';
 import { StepFailure } from '../operations/step-failure';
 import { FirewallSession, parseRuleChanges } from '../operations/vault-firewall';
@@ -37,8 +38,8 @@ describe("the vault's firewall for one run", () => {
     azure.subscriptions = new Set([SUBSCRIPTION]);
     const log = memoryLog();
     const fullEnv = { TMPDIR: dir, ...env };
-    const session = (runId = 'run-1', recordFile = path.join(dir, `${runId}.json`)) =>
-      new FirewallSession({ az: new AzureCli({ run: azure.run, subscription: SUBSCRIPTION, env: fullEnv }), manifest: deploymentManifest(environment), log, env: fullEnv, runId, recordFile, clock: instantClock(), pollMs: 10_000, waitMs: 60_000, watchMs: 600_000 });
+    const session = (runId = 'run-1', recordFile = path.join(dir, `${runId}.json`), run: CommandRunner = azure.run) =>
+      new FirewallSession({ az: new AzureCli({ run, subscription: SUBSCRIPTION, env: fullEnv }), manifest: deploymentManifest(environment), log, env: fullEnv, runId, recordFile, clock: instantClock(), pollMs: 10_000, waitMs: 60_000, watchMs: 600_000 });
     const rules = () => azure.vaults.get('kv-orders-qa')?.ipRules;
     return { azure, log, session, rules };
   }
@@ -62,6 +63,27 @@ describe("the vault's firewall for one run", () => {
     const run = session();
     await expect(run.open(address())).rejects.toThrow(/still refuses this machine \(20\.50\.60\.70\) after 60 s: .*Client address is not authorized/);
     await session().close();
+    expect(rules()).toEqual(['52.10.20.0/24']);
+  });
+
+  it('stops waiting for the data plane at a signal, and close still removes the rule: its call is a cleanup, which a signal does not stop', async () => {
+    const { azure, session, rules } = setup();
+    azure.firewallPropagationCalls = 1000;
+    const interrupted = new AbortController();
+    let reads = 0;
+    // Ctrl-C comes while the second read of the data plane is under way.
+    const run: CommandRunner = async (args, options) => {
+      if (args.join(' ').startsWith('keyvault certificate list') && ++reads === 2) interrupted.abort();
+      return azure.run(args, options);
+    };
+    const firewall = session('run-1', undefined, interruptible(run, interrupted.signal));
+    const error = await firewall.open(address()).then(() => undefined, (e: unknown) => e);
+    // Not the 60 s of retries a refused read gets, and not a "still refuses" verdict on the vault.
+    expect(error).toBeInstanceOf(AzureCliError);
+    expect((error as AzureCliError).kind).toBe('interrupted');
+    expect(reads).toBe(2);
+    expect(rules()).toEqual(['52.10.20.0/24', '20.50.60.70/32']);
+    await firewall.close();
     expect(rules()).toEqual(['52.10.20.0/24']);
   });
 

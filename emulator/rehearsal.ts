@@ -4,7 +4,9 @@ import path from 'node:path';
 import type { EnvironmentConfig } from '../config/environment-config';
 import { refreshStack } from '../operations/apim-refresh';
 import { applyStack, closeFirewall } from '../operations/apply-stack';
-import type { CommandRunner } from '../operations/command-runner';
+import { type CommandRunner, interruptible } from '../operations/command-runner';
+import { interruptibleClock } from '../operations/deadline';
+import type { Interruptions } from '../operations/interruptions';
 import { planStack } from '../operations/plan-stack';
 import { memoryLog, type StepLog } from '../operations/step-log';
 import type { StepTools } from '../operations/step-tools';
@@ -47,6 +49,8 @@ export interface RehearsalOptions {
   readonly log?: (job: string) => StepLog;
   /** Each az and terraform call, with how long it took (for a transcript). */
   readonly onCall?: (line: string) => void;
+  /** The command's signals (npm run rehearse): the jobs' tools take them as the pipeline steps' do. */
+  readonly interruptions?: Pick<Interruptions, 'signal' | 'interrupted'>;
 }
 
 /** The public address the emulated Azure sees this machine at: what the vault's firewall checks. */
@@ -172,14 +176,15 @@ export class Rehearsal {
       return result;
     };
     const tools: StepTools = {
-      az: timed('az', this.o.az),
+      az: interruptible(timed('az', this.o.az), this.o.interruptions?.interrupted),
       terraform: timed('terraform', this.o.terraform, (args) => terraform.push(String(args.find((a) => !a.startsWith('-')) ?? ''))),
       lookup: async () => REHEARSAL_AGENT_ADDRESS,
       // The steps' own waits (polling APIM, the firewall) are shortened: the emulator answers at once.
-      clock: { now: () => Date.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.min(ms, 200))) },
+      clock: interruptibleClock({ now: () => Date.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.min(ms, 200))) }, this.o.interruptions?.interrupted),
       log,
       env,
       platform: process.platform,
+      signal: this.o.interruptions?.signal,
     };
     const job = (): RehearsalJob => ({ name, log, terraform, summary: fs.existsSync(summaryFile) ? fs.readFileSync(summaryFile, 'utf8') : '' });
     return { tools, env, job };

@@ -94,7 +94,8 @@ export async function refreshApimCertificates(options: ApimRefreshOptions): Prom
       }
       log.info(shown);
     } catch (error) {
-      if (!(error instanceof AzureCliError)) throw error;
+      // A signal stopped the call: the command ends, the next certificate is not begun.
+      if (!(error instanceof AzureCliError) || error.kind === 'interrupted') throw error;
       log.error(`${name}: ${error.doing} failed: ${error.detail}`);
       failed.push(name);
     }

@@ -58,10 +58,13 @@ export async function applyStack(tools: StepTools, { stackDir, planDir }: ApplyS
   }
 }
 
-/** The always-run step after a plan or apply: removes what this job opened in the vault's firewall. */
+/**
+ * The always-run step after a plan or apply: removes what this job opened in the vault's firewall. A cleanup
+ * itself, so a signal (a cancelled job) does not stop its calls.
+ */
 export async function closeFirewall(tools: StepTools, { stackDir }: { stackDir: string }): Promise<void> {
   const manifest = readStackManifest(stackDir);
-  const context = await resolveAzureContext({ run: tools.az, env: tools.env, manifest, requireAz: true });
+  const context = await resolveAzureContext({ run: tools.az, env: tools.env, manifest, requireAz: true, cleanup: true });
   const firewall = new FirewallSession({ az: context.az!, manifest, log: tools.log, env: tools.env, runId: runIdentity(tools.env), recordFile: firewallRecordFile(tools.env, manifest.environment), clock: tools.clock });
   await firewall.close();
 }

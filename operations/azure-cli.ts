@@ -9,9 +9,10 @@ import type { Deadline } from './deadline';
  *
  * A failed call becomes an AzureCliError of a kind the steps can act on, from az's own error text:
  * Key Vault's ForbiddenByFirewall / ForbiddenByRbac inner codes, ARM's ResourceNotFound and az's exit
- * status 3 for a missing resource, and az's "Please run 'az login'".
+ * status 3 for a missing resource, and az's "Please run 'az login'". A call the command's signal stopped,
+ * or did not let begin, is 'interrupted': never retried, never read as an answer.
  */
-export type AzureCliErrorKind = 'not-installed' | 'not-logged-in' | 'not-found' | 'forbidden-by-firewall' | 'forbidden-by-rbac' | 'timed-out' | 'failed';
+export type AzureCliErrorKind = 'not-installed' | 'not-logged-in' | 'not-found' | 'forbidden-by-firewall' | 'forbidden-by-rbac' | 'timed-out' | 'interrupted' | 'failed';
 
 export class AzureCliError extends Error {
   constructor(
@@ -43,7 +44,8 @@ export function withoutSecrets(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 
 export function classifyFailure(result: CommandResult): AzureCliErrorKind {
   if (result.failure === 'not-found') return 'not-installed';
-  if (result.failure === 'timed-out' || result.failure === 'cancelled') return 'timed-out';
+  if (result.failure === 'cancelled') return 'interrupted';
+  if (result.failure === 'timed-out') return 'timed-out';
   const text = result.stderr;
   if (/ForbiddenByFirewall|Client address is not authorized/i.test(text)) return 'forbidden-by-firewall';
   if (/ForbiddenByRbac|ForbiddenByPolicy|Caller is not authorized to perform action/i.test(text)) return 'forbidden-by-rbac';
@@ -71,6 +73,8 @@ export interface AzureCliOptions {
   readonly deadline?: Deadline;
   /** One call's limit. @default 120 s */
   readonly callTimeoutMs?: number;
+  /** A cleanup's CLI: its calls run even after the command's signal (RunOptions.cleanup). */
+  readonly cleanup?: boolean;
 }
 
 export class AzureCli {
@@ -89,6 +93,14 @@ export class AzureCli {
     return new AzureCli({ ...this.options, deadline });
   }
 
+  /**
+   * The same CLI for a cleanup (removing what the command opened): its calls run after a signal too, and
+   * each is bounded to 60 s, so a cleanup ends by itself.
+   */
+  forCleanup(): AzureCli {
+    return new AzureCli({ ...this.options, cleanup: true, deadline: undefined, callTimeoutMs: Math.min(this.options.callTimeoutMs ?? 60_000, 60_000) });
+  }
+
   /** Runs `az <args> --subscription <id> -o json` and returns the parsed output (null for none). */
   async json(args: readonly string[], doing: string): Promise<unknown> {
     const result = await this.raw(args, doing);
@@ -105,8 +117,11 @@ export class AzureCli {
     const limit = this.options.callTimeoutMs ?? 120_000;
     const timeoutMs = this.options.deadline ? this.options.deadline.limit(limit) : limit;
     if (timeoutMs <= 0) throw new AzureCliError('timed-out', doing, 'no time left for it');
-    const result = await this.options.run([...args, '--subscription', this.options.subscription, '--only-show-errors', '-o', 'json'], { env: this.env, timeoutMs });
-    if (result.status !== 0) throw new AzureCliError(classifyFailure(result), doing, lastErrorLine(result));
+    const result = await this.options.run([...args, '--subscription', this.options.subscription, '--only-show-errors', '-o', 'json'], { env: this.env, timeoutMs, ...(this.options.cleanup ? { cleanup: true } : {}) });
+    if (result.status !== 0) {
+      const kind = classifyFailure(result);
+      throw new AzureCliError(kind, doing, kind === 'interrupted' ? 'the command was interrupted' : lastErrorLine(result));
+    }
     return result;
   }
 }

@@ -37,13 +37,16 @@ export interface ResolveOptions {
   /** The steps about to run need az (firewall, providers, APIM refresh): without it, stop. */
   readonly requireAz: boolean;
   readonly deadline?: Deadline;
+  /** For a cleanup (the always-run close-firewall): its calls run after a signal too (AzureCli.forCleanup). */
+  readonly cleanup?: boolean;
 }
 
-export async function resolveAzureContext({ run, env, manifest, requireAz, deadline }: ResolveOptions): Promise<AzureContext> {
+export async function resolveAzureContext({ run, env, manifest, requireAz, deadline, cleanup }: ResolveOptions): Promise<AzureContext> {
   const wanted = manifest.subscriptionId ?? (env.ARM_SUBSCRIPTION_ID && GUID.test(env.ARM_SUBSCRIPTION_ID) ? env.ARM_SUBSCRIPTION_ID : undefined);
   const result = await run(['account', 'show', ...(wanted ? ['--subscription', wanted] : []), '--only-show-errors', '-o', 'json'], {
     env: { ...withoutSecrets(env), AZURE_CORE_COLLECT_TELEMETRY: 'no' },
     timeoutMs: deadline ? deadline.limit(60_000) : 60_000,
+    ...(cleanup ? { cleanup } : {}),
   });
   if (result.status !== 0) {
     const kind = classifyFailure(result);
@@ -71,5 +74,6 @@ export async function resolveAzureContext({ run, env, manifest, requireAz, deadl
   if (wanted && id.toLowerCase() !== wanted.toLowerCase()) {
     throw new StepFailure(`the Azure CLI answered for subscription ${id}, not the stack's ${wanted}. Fix: \`az account set -s ${wanted}\``);
   }
-  return { subscription: id, az: new AzureCli({ run, subscription: id, env, deadline }) };
+  const az = new AzureCli({ run, subscription: id, env, deadline });
+  return { subscription: id, az: cleanup ? az.forCleanup() : az };
 }

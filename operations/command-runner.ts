@@ -35,6 +35,12 @@ export interface RunOptions {
    * and must not be cut short). @default 5000
    */
   readonly killGraceMs?: number | null;
+  /**
+   * A cleanup's call (removing the rule a command let through a vault's firewall): a signal of the command
+   * does not stop it, and Ctrl-C is not passed on to it, so a second Ctrl-C cannot leave the rule behind.
+   * Its timeout still bounds it.
+   */
+  readonly cleanup?: boolean;
 }
 
 export type CommandRunner = (args: readonly string[], options?: RunOptions) => Promise<CommandResult>;
@@ -136,7 +142,7 @@ export function processRunner(name: string, platform: NodeJS.Platform = process.
         windowsHide: true,
         detached: group,
       });
-      const untrack = group && child.pid !== undefined ? trackGroup(child.pid) : () => undefined;
+      const untrack = group && !options.cleanup && child.pid !== undefined ? trackGroup(child.pid) : () => undefined;
       const signalTree = (signal: NodeJS.Signals) => {
         if (child.pid === undefined) return;
         try {
@@ -193,4 +199,17 @@ export function processRunner(name: string, platform: NodeJS.Platform = process.
         });
       });
     });
+}
+
+/**
+ * `run`, bound to a command's interruption (interruptions.ts): once `interrupted` is aborted, a call is not
+ * begun, and the call under way is stopped; either ends as 'cancelled'. A cleanup's calls run regardless.
+ */
+export function interruptible(run: CommandRunner, interrupted: AbortSignal | undefined): CommandRunner {
+  if (!interrupted) return run;
+  return (args, options = {}) => {
+    if (options.cleanup) return run(args, options);
+    if (interrupted.aborted) return Promise.resolve({ status: null, signal: null, stdout: '', stderr: 'not begun: the command was interrupted', failure: 'cancelled' });
+    return run(args, { ...options, signal: options.signal ? AbortSignal.any([options.signal, interrupted]) : interrupted });
+  };
 }

@@ -12,6 +12,25 @@ export const systemClock: Clock = {
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms))),
 };
 
+/** `clock`, whose sleeps end at once when `interrupted` is aborted: a step's wait never outlasts a signal. */
+export function interruptibleClock(clock: Clock, interrupted: AbortSignal | undefined): Clock {
+  if (!interrupted) return clock;
+  return {
+    now: () => clock.now(),
+    sleep: (ms) => {
+      if (interrupted.aborted) return Promise.resolve();
+      return new Promise((resolve) => {
+        const wake = () => resolve();
+        interrupted.addEventListener('abort', wake, { once: true });
+        clock.sleep(ms).then(() => {
+          interrupted.removeEventListener('abort', wake);
+          resolve();
+        });
+      });
+    },
+  };
+}
+
 export class Deadline {
   private readonly end: number;
   constructor(

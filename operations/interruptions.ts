@@ -1,3 +1,4 @@
+import { AzureCliError } from './azure-cli';
 import { StepFailure } from './step-failure';
 
 /**
@@ -11,14 +12,22 @@ import { StepFailure } from './step-failure';
  *    lock), and a captured az call through the command runner; it is only noted;
  *  - SIGTERM and SIGHUP reach this process alone: they are noted and passed on through `signal`, which
  *    stops a running Terraform;
- * either way `checkpoint` refuses to begin the next step, and `settle` gives the command the shell's exit
- * status for the signal, 128 + its number, however the step in flight ended.
+ * either way `interrupted` is aborted: the az call under way is stopped and no other begins (except the
+ * cleanup's own calls), and the steps' waits end early; `checkpoint` refuses to begin the next step, and
+ * `settle` gives the command the shell's exit status for the signal, 128 + its number, however the step in
+ * flight ended. A second signal does not cut the cleanup short (its calls are bounded): it is answered with
+ * one line saying what is still being done.
  */
 export interface Interruptions {
-  /** The first signal that came, if any. */
+  /**
+   * The first signal that came, if any: it is what stopped the command (a pipeline's cancel that follows
+   * Ctrl-C with SIGTERM, or a terminal closed while Ctrl-C is being handled, does not rename the cause).
+   */
   readonly received: NodeJS.Signals | undefined;
   /** Aborted on SIGTERM or SIGHUP: the tools pass it to Terraform. */
   readonly signal: AbortSignal;
+  /** Aborted on any of the three: az calls and the steps' waits stop (step-tools.ts). */
+  readonly interrupted: AbortSignal;
   /** Throws a StepFailure when a signal came: the next step is not begun. */
   checkpoint(): void;
   /** Runs `body`; when a signal came, its failure or its end becomes a StepFailure with the signal's status. */
@@ -30,12 +39,15 @@ export interface Interruptions {
 const NUMBERS: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
 export const exitStatusOf = (signal: NodeJS.Signals): number => 128 + (NUMBERS[signal] ?? 0);
 
-export function watchInterruptions(target: NodeJS.EventEmitter = process): Interruptions {
+export function watchInterruptions(target: NodeJS.EventEmitter = process, notice: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): Interruptions {
   let received: NodeJS.Signals | undefined;
   const stop = new AbortController();
+  const interrupt = new AbortController();
   const listeners = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((name) => {
     const listener = () => {
+      if (received) notice(`${name}: still cleaning up after ${received} (what this command opened or wrote is being removed, each call bounded); it ends by itself`);
       received ??= name;
+      interrupt.abort();
       if (name !== 'SIGINT') stop.abort();
     };
     target.on(name, listener);
@@ -46,6 +58,7 @@ export function watchInterruptions(target: NodeJS.EventEmitter = process): Inter
       return received;
     },
     signal: stop.signal,
+    interrupted: interrupt.signal,
     checkpoint() {
       if (received) throw new StepFailure(`stopped by ${received}; the steps after this one were not run`, exitStatusOf(received));
     },
@@ -54,8 +67,10 @@ export function watchInterruptions(target: NodeJS.EventEmitter = process): Inter
       try {
         result = await body();
       } catch (error) {
-        // A step's own failure keeps its message; anything else is a crash, and stays one.
+        // A step's own failure, or the az call the signal stopped, keeps its message; anything else is a
+        // crash, and stays one.
         if (received && error instanceof StepFailure) throw new StepFailure(error.message, exitStatusOf(received));
+        if (received && error instanceof AzureCliError) throw new StepFailure(error.kind === 'interrupted' ? `stopped by ${received} while ${error.doing}` : error.message, exitStatusOf(received));
         throw error;
       }
       if (received) throw new StepFailure(`stopped by ${received}`, exitStatusOf(received));

@@ -20,7 +20,7 @@ export async function checkResourceProviders(az: AzureCli, manifest: DeploymentM
       const provider = (await az.json(['provider', 'show', '--namespace', namespace], `reading resource provider ${namespace}`)) as { registrationState?: unknown } | null;
       state = provider?.registrationState;
     } catch (error) {
-      if (!(error instanceof AzureCliError) || error.kind === 'not-installed') throw error;
+      if (!(error instanceof AzureCliError) || error.kind === 'not-installed' || error.kind === 'interrupted') throw error;
       log.warn(`could not read the registration state of resource provider ${namespace}: ${error.detail}`);
       continue;
     }

@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { type AddressLookup, httpsLookup } from './agent-address';
-import { type CommandRunner, processRunner } from './command-runner';
-import { type Clock, systemClock } from './deadline';
+import { type CommandRunner, interruptible, processRunner } from './command-runner';
+import { type Clock, interruptibleClock, systemClock } from './deadline';
+import type { Interruptions } from './interruptions';
 import { consoleLog, pipelineHost, type StepLog } from './step-log';
 import { StepFailure } from './step-failure';
 
@@ -25,18 +26,22 @@ export interface StepTools {
   readonly signal?: AbortSignal;
 }
 
-export function defaultTools(env: NodeJS.ProcessEnv = process.env, signal?: AbortSignal): StepTools {
+/**
+ * The real tools. With a command's interruptions: after a signal no az call begins and the one under way is
+ * stopped (a cleanup's own calls excepted), the waits end, and SIGTERM or SIGHUP stops Terraform.
+ */
+export function defaultTools(env: NodeJS.ProcessEnv = process.env, interruptions?: Pick<Interruptions, 'signal' | 'interrupted'>): StepTools {
   const platform = process.platform;
   return {
-    az: processRunner('az', platform),
+    az: interruptible(processRunner('az', platform), interruptions?.interrupted),
     terraform: processRunner(env.TERRAFORM || 'terraform', platform),
     ...(platform === 'win32' ? { icacls: processRunner('icacls', platform) } : {}),
     lookup: httpsLookup,
-    clock: systemClock,
+    clock: interruptibleClock(systemClock, interruptions?.interrupted),
     log: consoleLog(env),
     env,
     platform,
-    signal,
+    signal: interruptions?.signal,
   };
 }
 

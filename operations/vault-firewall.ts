@@ -217,7 +217,8 @@ export class FirewallSession {
           this.options.log.info(`vault ${this.vault.name}: its firewall lets this machine (${ip}) through`);
           return;
         }
-        if (error.kind === 'not-logged-in' || error.kind === 'not-installed') throw error;
+        // A signal stopped the call: the command is ending, not waiting for a firewall.
+        if (error.kind === 'not-logged-in' || error.kind === 'not-installed' || error.kind === 'interrupted') throw error;
         if (this.clock.now() >= end) {
           throw new StepFailure(
             `vault ${this.vault.name} still refuses this machine (${ip}) after ${Math.round(limit / 1000)} s: ${error.detail}. Fix: if the egress address is not the one looked up, run on agents with a known egress range and AGENT_NETWORK_ACCESS=false`,
@@ -250,6 +251,8 @@ export class FirewallSession {
             lastProblem = `${rule} was added but is not among the vault's rules when read back`;
           }
         } catch (error) {
+          // The command is ending on a signal: close, which runs next, removes whatever was added.
+          if (error instanceof AzureCliError && error.kind === 'interrupted') return;
           lastProblem = error instanceof AzureCliError ? error.detail : String((error as Error).message);
         }
         if (!stopped) await this.clock.sleep(poll);
@@ -291,7 +294,8 @@ export class FirewallSession {
         continue;
       }
       try {
-        await this.options.az.json(['keyvault', 'network-rule', 'remove', '--name', this.vault.name, '--resource-group', this.vault.resourceGroupName, '--ip-address', rule], `removing ${rule} from vault ${this.vault.name}`);
+        // A cleanup's call: a signal of the command (a second Ctrl-C) does not stop it.
+        await this.options.az.forCleanup().json(['keyvault', 'network-rule', 'remove', '--name', this.vault.name, '--resource-group', this.vault.resourceGroupName, '--ip-address', rule], `removing ${rule} from vault ${this.vault.name}`);
         this.options.log.info(`vault ${this.vault.name}: removed ${rule}`);
       } catch (error) {
         const detail = error instanceof AzureCliError ? error.detail : String((error as Error).message);

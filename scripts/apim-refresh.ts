@@ -16,6 +16,6 @@ runStep(() =>
     const [name] = process.argv.slice(2);
     if (!name || !/^[a-z][a-z0-9-]{0,31}$/.test(name)) throw new StepFailure('usage: npm run apim:refresh -- <env>', 2);
     const root = path.resolve(__dirname, '..');
-    await refreshStack(defaultTools(process.env, interruptions.signal), { stackDir: path.join(path.resolve(root, process.env.CDKTF_OUTDIR ?? 'cdktf.out'), 'stacks', name) });
+    await refreshStack(defaultTools(process.env, interruptions), { stackDir: path.join(path.resolve(root, process.env.CDKTF_OUTDIR ?? 'cdktf.out'), 'stacks', name) });
   }),
 );

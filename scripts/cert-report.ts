@@ -53,7 +53,7 @@ async function report(): Promise<number> {
     else throw new StepFailure(`cert:report: ${arg === '--warn-days' ? '--warn-days needs a whole number of days' : `unexpected argument ${printable(arg)}`}\n${USAGE}`, 2);
   }
   if (!name && !stateFile) throw new StepFailure(`cert:report: name the environment, or give --state-json FILE\n${USAGE}`, 2);
-  const tools = defaultTools(process.env, interruptions.signal);
+  const tools = defaultTools(process.env, interruptions);
   const config = name ? selectEnvironments(loadEnvironments(environments), [name])[0] : undefined;
   if (stateFile) {
     let text: string;

@@ -35,7 +35,7 @@ runStep(() => (interruptions ? interruptions.settle(runPipelineStep) : runPipeli
 
 async function runPipelineStep(): Promise<number | void> {
   const [step, first, second] = process.argv.slice(2);
-  const tools = defaultTools(process.env, interruptions?.signal);
+  const tools = defaultTools(process.env, interruptions);
   const need = (value: string | undefined) => {
     if (!value) throw new StepFailure(USAGE, 2);
     return value;

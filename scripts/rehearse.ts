@@ -62,6 +62,7 @@ runStep(async () => {
   // A signal (Ctrl-C) ends the rehearsal through its `finally`, which stops the emulator and removes what the
   // rehearsal wrote: stand-in certificates with their passwords, the local state, the emulator's test CA.
   const interruptions = watchInterruptions();
+  const stopped = (signal: NodeJS.Signals) => new StepFailure(`stopped by ${signal}: the rehearsal ended${keep ? '' : ' and removed what it wrote'}`, exitStatusOf(signal));
   const timed = async <T>(step: string, run: () => Promise<T>, ok: (result: T) => boolean | string): Promise<T> => {
     interruptions.checkpoint();
     out.info('');
@@ -75,11 +76,14 @@ runStep(async () => {
   try {
     // 1. Synth of this environment alone, into the rehearsal's own directory (cdktf.out is left as it is).
     const outdir = path.join(work.path, 'cdktf.out');
-    await timed(
+    const synth = await timed(
       'synth',
       async () => spawnSync(process.execPath, [path.join(root, 'scripts', 'synth.js'), config.name], { cwd: root, stdio: 'inherit', env: { ...withoutSecrets(process.env), CDKTF_OUTDIR: outdir } }),
-      (r) => r.status === 0 || `exit ${r.status}`,
+      (r) => r.status === 0 || `exit ${r.status ?? r.signal}`,
     );
+    // Ctrl-C reaches synth and this process together, but this process's listener runs only once the event
+    // loop turns: synth's own end is the first to say it was a signal.
+    if (synth.signal && ['SIGINT', 'SIGTERM', 'SIGHUP'].includes(synth.signal)) throw stopped(synth.signal);
     if (!steps[0].ok) throw new StepFailure('synth failed (above); nothing was rehearsed');
     const stackDir = path.join(outdir, 'stacks', config.name);
 
@@ -96,6 +100,7 @@ runStep(async () => {
       terraform: processRunner(terraform!),
       cliConfigFile,
       log: (job) => prefixed(out, job),
+      interruptions,
     });
     rehearsal.prepareStack(stackDir);
     out.info(`the emulator: subscription ${rehearsal.subscription}, this machine at ${rehearsal.env.AGENT_IP}; the RBAC waits are 3 s here (the stack's own: ${config.rbacPropagationWait ?? '120s'})`);
@@ -118,7 +123,7 @@ runStep(async () => {
   } catch (error) {
     // The shell's status for the signal (130 for Ctrl-C), whatever the interrupted step made of it.
     const signal = interruptions.received;
-    if (signal) throw new StepFailure(`stopped by ${signal}: the rehearsal ended${keep ? '' : ' and removed what it wrote'}`, exitStatusOf(signal));
+    if (signal) throw stopped(signal);
     throw error;
   } finally {
     await rehearsal?.stop();

@@ -14,7 +14,7 @@ const interruptions = watchInterruptions();
 runStep(() =>
   interruptions.settle(() =>
     runWorkstation(process.argv.slice(2), {
-      tools: defaultTools(process.env, interruptions.signal),
+      tools: defaultTools(process.env, interruptions),
       root: path.resolve(__dirname, '..'),
       interactive: Boolean(process.stdin.isTTY),
       checkpoint: () => interruptions.checkpoint(),
