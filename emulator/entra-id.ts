@@ -192,6 +192,8 @@ export class EntraId {
     const keyId = String(header['x5t#S256'] ?? header.x5t);
     if (!certificate) return aadError(401, 'invalid_client', 700027, `The certificate with identifier used to sign the client assertion is not registered on application. [Reason - The key was not found., Thumbprint of key used by client: '${keyId}']`);
     if (!verifiesWith(certificate, assertion, header.alg)) return aadError(401, 'invalid_client', 700027, 'Client assertion failed signature validation.');
+    // exp is a required claim of the assertion (the same page): one without it never expires, and is refused.
+    if (typeof claims.exp !== 'number') return aadError(400, 'invalid_request', 50027, 'JWT token is invalid or malformed: the client assertion has no exp claim.');
     if (claims.aud !== tokenEndpoint) return aadError(400, 'invalid_request', 50027, `JWT token is invalid or malformed: its audience '${String(claims.aud)}' is not the token endpoint ${tokenEndpoint}.`);
     if (typeof claims.nbf === 'number' && claims.nbf * 1000 > this.state.now() + 300_000) return aadError(400, 'invalid_client', 700024, 'Client assertion is not within its valid time range.');
     return undefined;
@@ -219,6 +221,9 @@ function certificateFor(principal: Principal, header: Record<string, unknown>): 
 }
 
 function verifiesWith(certificate: crypto.X509Certificate, assertion: string, algorithm: unknown): boolean {
+  // RS256 and PS256 are RSA signatures: crypto.verify given an EC key would check an ECDSA signature instead,
+  // and let an assertion that names RS256 pass with a signature of another kind.
+  if (certificate.publicKey.asymmetricKeyType !== 'rsa') return false;
   const [headerPart, payloadPart, signaturePart] = assertion.split('.');
   const signed = Buffer.from(`${headerPart}.${payloadPart}`);
   const signature = Buffer.from(signaturePart ?? '', 'base64url');
