@@ -7,8 +7,8 @@ import path from 'node:path';
  * of one jest run. Making an RSA 2048 key costs 0.1-0.4 s of CPU, and the suite made about thirty of
  * them for certificates whose key never mattered, only that it differed from the one before.
  *
- * `__tests__/support/key-pool-directory.ts` (jest's global setup) names a fresh private directory in APIMCERT_TEST_KEY_POOL for the run and
- * removes it after. Each test file takes the slots of a kind in turn (0, 1, 2 ...), so the keys it asks
+ * `__tests__/support/key-pool-directory.ts` (jest's global setup) names a fresh private directory in
+ * APIMCERT_TEST_KEY_POOL for the run and removes it after. Each test file takes the slots of a kind in turn (0, 1, 2 ...), so the keys it asks
  * for one after another differ, as a partner's renewal does; slots wrap after KEYS_PER_KIND. Outside
  * such a run (no directory named) every call makes a new key.
  */
@@ -38,11 +38,14 @@ export function pooledKey(kind: KeyKind): string {
     // Two workers may make the same slot at once: each writes its own file and links it into place; the
     // first link wins and the other worker uses the winner's key, so a slot never changes once read.
     const candidate = `${file}.${process.pid}`;
-    fs.writeFileSync(candidate, generate(kind), { mode: 0o600 });
+    const key = generate(kind);
+    fs.writeFileSync(candidate, key, { mode: 0o600 });
     try {
       fs.linkSync(candidate, file);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      // A file system without hard links (EPERM, ENOTSUP: some network and FAT volumes): this key is used
+      // unpooled, which costs time, not correctness.
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return key;
     } finally {
       fs.rmSync(candidate, { force: true });
     }
