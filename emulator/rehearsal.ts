@@ -4,12 +4,11 @@ import path from 'node:path';
 import type { EnvironmentConfig } from '../config/environment-config';
 import { refreshStack } from '../operations/apim-refresh';
 import { applyStack, closeFirewall } from '../operations/apply-stack';
-import { type CommandRunner, interruptible } from '../operations/command-runner';
-import { interruptibleClock } from '../operations/deadline';
+import type { CommandRunner } from '../operations/command-runner';
 import type { Interruptions } from '../operations/interruptions';
 import { planStack } from '../operations/plan-stack';
 import { memoryLog, type StepLog } from '../operations/step-log';
-import type { StepTools } from '../operations/step-tools';
+import { interruptibleTools, type StepTools } from '../operations/step-tools';
 import { azEnvironment, seedPrivateDnsZone, seedVirtualNetwork, startAzureEmulator, type AzureEmulator } from './index';
 import { makeStandInCertificate } from './stand-in-certificates';
 
@@ -175,17 +174,17 @@ export class Rehearsal {
       if (tool === 'terraform' && result.status !== 0) log.error(`terraform ${args.join(' ')} failed:\n${result.stdout.slice(-4000)}\n${result.stderr.slice(-4000)}`);
       return result;
     };
-    const tools: StepTools = {
-      az: interruptible(timed('az', this.o.az), this.o.interruptions?.interrupted),
+    const jobTools: StepTools = {
+      az: timed('az', this.o.az),
       terraform: timed('terraform', this.o.terraform, (args) => terraform.push(String(args.find((a) => !a.startsWith('-')) ?? ''))),
       lookup: async () => REHEARSAL_AGENT_ADDRESS,
       // The steps' own waits (polling APIM, the firewall) are shortened: the emulator answers at once.
-      clock: interruptibleClock({ now: () => Date.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.min(ms, 200))) }, this.o.interruptions?.interrupted),
+      clock: { now: () => Date.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.min(ms, 200))) },
       log,
       env,
       platform: process.platform,
-      signal: this.o.interruptions?.signal,
     };
+    const tools = interruptibleTools(jobTools, this.o.interruptions);
     const job = (): RehearsalJob => ({ name, log, terraform, summary: fs.existsSync(summaryFile) ? fs.readFileSync(summaryFile, 'utf8') : '' });
     return { tools, env, job };
   }

@@ -99,8 +99,7 @@ export async function reportCertificates(tools: StepTools, options: ReportOption
   } catch (error) {
     // A report that could not be made is exit 2 (not 1, "action needed"), whatever stopped it.
     // A call a signal stopped stays what it is: the command's end names the signal (interruptions.ts).
-    if (error instanceof AzureCliError && error.kind !== 'interrupted') throw new StepFailure(`${error.doing} failed: ${error.detail}`, 2);
-    if (error instanceof AzureCliError) throw error;
+    if (error instanceof AzureCliError) throw error.kind === 'interrupted' ? error : new StepFailure(`${error.doing} failed: ${error.detail}`, 2);
     throw error instanceof StepFailure && error.exitCode !== 2 ? new StepFailure(error.message, 2) : error;
   } finally {
     const code = lines ? reportExitCode(lines) : 2;

@@ -26,23 +26,29 @@ export interface StepTools {
   readonly signal?: AbortSignal;
 }
 
-/**
- * The real tools. With a command's interruptions: after a signal no az call begins and the one under way is
- * stopped (a cleanup's own calls excepted), the waits end, and SIGTERM or SIGHUP stops Terraform.
- */
+/** The real tools, bound to the command's interruptions when it has any (interruptibleTools). */
 export function defaultTools(env: NodeJS.ProcessEnv = process.env, interruptions?: Pick<Interruptions, 'signal' | 'interrupted'>): StepTools {
   const platform = process.platform;
-  return {
-    az: interruptible(processRunner('az', platform), interruptions?.interrupted),
+  const tools: StepTools = {
+    az: processRunner('az', platform),
     terraform: processRunner(env.TERRAFORM || 'terraform', platform),
     ...(platform === 'win32' ? { icacls: processRunner('icacls', platform) } : {}),
     lookup: httpsLookup,
-    clock: interruptibleClock(systemClock, interruptions?.interrupted),
+    clock: systemClock,
     log: consoleLog(env),
     env,
     platform,
-    signal: interruptions?.signal,
   };
+  return interruptibleTools(tools, interruptions);
+}
+
+/**
+ * `tools` bound to a command's interruptions: after a signal no az call begins and the one under way is
+ * stopped (a cleanup's own calls excepted), the waits end, and SIGTERM or SIGHUP stops Terraform.
+ */
+export function interruptibleTools(tools: StepTools, interruptions: Pick<Interruptions, 'signal' | 'interrupted'> | undefined): StepTools {
+  if (!interruptions) return tools;
+  return { ...tools, az: interruptible(tools.az, interruptions.interrupted), clock: interruptibleClock(tools.clock, interruptions.interrupted), signal: interruptions.signal };
 }
 
 /**
