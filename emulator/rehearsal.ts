@@ -5,7 +5,7 @@ import type { EnvironmentConfig } from '../config/environment-config';
 import { refreshStack } from '../operations/apim-refresh';
 import { applyStack, closeFirewall } from '../operations/apply-stack';
 import type { CommandRunner } from '../operations/command-runner';
-import type { Interruptions } from '../operations/interruptions';
+import type { CommandSignals } from '../operations/interruptions';
 import { planStack } from '../operations/plan-stack';
 import { memoryLog, type StepLog } from '../operations/step-log';
 import { interruptibleTools, type StepTools } from '../operations/step-tools';
@@ -49,7 +49,7 @@ export interface RehearsalOptions {
   /** Each az and terraform call, with how long it took (for a transcript). */
   readonly onCall?: (line: string) => void;
   /** The command's signals (npm run rehearse): the jobs' tools take them as the pipeline steps' do. */
-  readonly interruptions?: Pick<Interruptions, 'signal' | 'interrupted'>;
+  readonly interruptions?: CommandSignals;
 }
 
 /** The public address the emulated Azure sees this machine at: what the vault's firewall checks. */

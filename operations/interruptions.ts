@@ -36,14 +36,20 @@ export interface Interruptions {
   dispose(): void;
 }
 
+/** What the tools take of a command's interruptions (step-tools.ts interruptibleTools). */
+export type CommandSignals = Pick<Interruptions, 'signal' | 'interrupted'>;
+
 const NUMBERS: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
+/** The signals a command takes: Ctrl-C, a cancelled pipeline job, a closed terminal. */
+export const INTERRUPTING_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+export const isInterruptingSignal = (signal: NodeJS.Signals | null): signal is (typeof INTERRUPTING_SIGNALS)[number] => (INTERRUPTING_SIGNALS as readonly string[]).includes(signal ?? '');
 export const exitStatusOf = (signal: NodeJS.Signals): number => 128 + (NUMBERS[signal] ?? 0);
 
 export function watchInterruptions(target: NodeJS.EventEmitter = process, notice: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): Interruptions {
   let received: NodeJS.Signals | undefined;
   const stop = new AbortController();
   const interrupt = new AbortController();
-  const listeners = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((name) => {
+  const listeners = INTERRUPTING_SIGNALS.map((name) => {
     const listener = () => {
       if (received) notice(`${name}: still cleaning up after ${received} (what this command opened or wrote is being removed, each call bounded); it ends by itself`);
       received ??= name;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { type AddressLookup, httpsLookup } from './agent-address';
 import { type CommandRunner, interruptible, processRunner } from './command-runner';
 import { type Clock, interruptibleClock, systemClock } from './deadline';
-import type { Interruptions } from './interruptions';
+import type { CommandSignals } from './interruptions';
 import { consoleLog, pipelineHost, type StepLog } from './step-log';
 import { StepFailure } from './step-failure';
 
@@ -27,7 +27,7 @@ export interface StepTools {
 }
 
 /** The real tools, bound to the command's interruptions when it has any (interruptibleTools). */
-export function defaultTools(env: NodeJS.ProcessEnv = process.env, interruptions?: Pick<Interruptions, 'signal' | 'interrupted'>): StepTools {
+export function defaultTools(env: NodeJS.ProcessEnv = process.env, interruptions?: CommandSignals): StepTools {
   const platform = process.platform;
   const tools: StepTools = {
     az: processRunner('az', platform),
@@ -46,7 +46,7 @@ export function defaultTools(env: NodeJS.ProcessEnv = process.env, interruptions
  * `tools` bound to a command's interruptions: after a signal no az call begins and the one under way is
  * stopped (a cleanup's own calls excepted), the waits end, and SIGTERM or SIGHUP stops Terraform.
  */
-export function interruptibleTools(tools: StepTools, interruptions: Pick<Interruptions, 'signal' | 'interrupted'> | undefined): StepTools {
+export function interruptibleTools(tools: StepTools, interruptions: CommandSignals | undefined): StepTools {
   if (!interruptions) return tools;
   return { ...tools, az: interruptible(tools.az, interruptions.interrupted), clock: interruptibleClock(tools.clock, interruptions.interrupted), signal: interruptions.signal };
 }

@@ -26,7 +26,7 @@ import { environments } from '../environments';
 import { withoutSecrets } from '../operations/azure-cli';
 import { reportCertificates } from '../operations/certificate-report';
 import { findExecutable, processRunner } from '../operations/command-runner';
-import { exitStatusOf, watchInterruptions } from '../operations/interruptions';
+import { exitStatusOf, isInterruptingSignal, watchInterruptions } from '../operations/interruptions';
 import { makePrivateDirectory } from '../operations/private-directory';
 import { runStep } from '../operations/run-step';
 import { readStackManifest } from '../operations/stack-manifest';
@@ -83,7 +83,7 @@ runStep(async () => {
     );
     // Ctrl-C reaches synth and this process together, but this process's listener runs only once the event
     // loop turns: synth's own end is the first to say it was a signal.
-    if (synth.signal && ['SIGINT', 'SIGTERM', 'SIGHUP'].includes(synth.signal)) throw stopped(synth.signal);
+    if (isInterruptingSignal(synth.signal)) throw stopped(synth.signal);
     if (!steps[0].ok) throw new StepFailure('synth failed (above); nothing was rehearsed');
     const stackDir = path.join(outdir, 'stacks', config.name);
 

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { processAlive } from '../../operations/private-directory';
 
 const PREFIX = 'apimcert-test-keys-';
+const POOL_NAME = new RegExp(`^${PREFIX}(\\d+)-`);
 
 /**
  * jest's global setup: a private directory for this jest process's pooled test keys (support/key-pool.ts),
@@ -26,7 +27,7 @@ export default function createKeyPoolDirectory(): void {
 export function removeAbandonedPools(tmp = os.tmpdir()): string[] {
   const removed: string[] = [];
   for (const name of fs.readdirSync(tmp)) {
-    const pid = new RegExp(`^${PREFIX}(\\d+)-`).exec(name)?.[1];
+    const pid = POOL_NAME.exec(name)?.[1];
     if (!pid || processAlive(Number(pid))) continue;
     const dir = path.join(tmp, name);
     try {

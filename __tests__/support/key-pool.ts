@@ -8,9 +8,9 @@ import path from 'node:path';
  * them for certificates whose key never mattered, only that it differed from the one before.
  *
  * `__tests__/support/key-pool-directory.ts` (jest's global setup) names a fresh private directory in
- * APIMCERT_TEST_KEY_POOL for the run and removes it after. Each test file takes the slots of a kind in turn (0, 1, 2 ...), so the keys it asks
- * for one after another differ, as a partner's renewal does; slots wrap after KEYS_PER_KIND. Outside
- * such a run (no directory named) every call makes a new key.
+ * APIMCERT_TEST_KEY_POOL for the run and removes it after. Each test file takes the slots of a kind in
+ * turn (0, 1, 2 ...), so the keys it asks for one after another differ, as a partner's renewal does; slots
+ * wrap after KEYS_PER_KIND. Outside such a run (no directory named) every call makes a new key.
  */
 const KEYS_PER_KIND = 8;
 const nextSlot = new Map<string, number>();
